@@ -1,0 +1,705 @@
+"""A school year's certification list: the consistency boundary for its decisions.
+
+Every command checks its rules first and then triggers past-tense events whose
+``apply`` only changes state, because events are replayed forever. Each event
+carries the school year, the placement and the decision, so projections never need
+the aggregate's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.certification import Listing, Placement, certification_key, clean_name
+from domain.decision import Body, Decision, Purpose, require_reason
+from domain.errors import (
+    AlreadyApprovedError,
+    DecisionOrderError,
+    InvalidDecisionError,
+    InvalidInputError,
+    NotApprovedError,
+    UnknownCertificationError,
+    UnknownPlacementError,
+)
+from domain.school_year import SchoolYear
+
+
+@dataclass
+class Standing:
+    """What the record says of one placement in the year."""
+
+    sector: str
+    pathway: str
+    certification_id: str
+    recognized: bool = False  # by a SWIB vote: Perkins and grant purposes
+    approved: bool = False  # by the SBE: the Acceleration purpose
+    last_decided: dict[str, str] = field(default_factory=dict)  # purpose -> ISO date
+
+    @property
+    def listed(self) -> bool:
+        return self.recognized or self.approved
+
+    @property
+    def purposes(self) -> list[Purpose]:
+        found: list[Purpose] = []
+        if self.approved:
+            found += Purpose.granted_by(Body.SBE)
+        if self.recognized:
+            found += Purpose.granted_by(Body.SWIB)
+        return found
+
+    @property
+    def placement(self) -> Placement:
+        return Placement(self.sector, self.pathway, self.certification_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A certification moved from one placement to another sector and pathway."""
+
+    certification_id: str
+    sector: str
+    pathway: str
+    to_sector: str
+    to_pathway: str
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """A certification (or one of its placements) left off or taken off the list."""
+
+    certification_id: str
+    reason: str
+    sector: str = ""
+    pathway: str = ""
+
+
+class YearCatalog(Aggregate):
+    """The list of certifications for one school year, and the decisions that made it."""
+
+    TOPIC = "certledger:YearCatalog"
+
+    class Event(Aggregate.Event):
+        TOPIC = "certledger:YearCatalog.Event"
+
+    class SchoolYearOpened(Aggregate.Created):
+        """The first decision concerning a school year was recorded."""
+
+        TOPIC = "certledger:SchoolYearOpened"
+        school_year: SchoolYear
+        carried_from: SchoolYear | None
+        decision: Decision
+        recorded_by: str
+
+    class SwibVoteRecorded(Event):
+        """The SWIB voted to recognize (or withdraw recognition of) a placement."""
+
+        TOPIC = "certledger:SwibVoteRecorded"
+        school_year: SchoolYear
+        certification_id: str
+        certification_name: str
+        sector: str
+        pathway: str
+        recognized: bool
+        decision: Decision
+        source_line: int
+        note: str
+        recorded_by: str
+
+        def apply(self, aggregate: YearCatalog) -> None:
+            standing = aggregate._standing_for(self.sector, self.pathway, self.certification_id)
+            standing.recognized = self.recognized
+            aggregate._decided(standing, Body.SWIB, self.decision.decided_on)
+            aggregate._name(self.certification_id, self.certification_name)
+
+    class PlacementApproved(Event):
+        """The SBE approved a placement for the school year (Business Rule 9.2)."""
+
+        TOPIC = "certledger:PlacementApproved"
+        school_year: SchoolYear
+        certification_id: str
+        certification_name: str
+        sector: str
+        pathway: str
+        decision: Decision
+        source_line: int
+        note: str
+        recorded_by: str
+
+        def apply(self, aggregate: YearCatalog) -> None:
+            standing = aggregate._standing_for(self.sector, self.pathway, self.certification_id)
+            standing.approved = True
+            aggregate._decided(standing, Body.SBE, self.decision.decided_on)
+            aggregate._name(self.certification_id, self.certification_name)
+
+    class PlacementRemoved(Event):
+        """A placement was taken off the year's list, for every purpose."""
+
+        TOPIC = "certledger:PlacementRemoved"
+        school_year: SchoolYear
+        certification_id: str
+        certification_name: str
+        sector: str
+        pathway: str
+        reason: str
+        decision: Decision
+        recorded_by: str
+
+        def apply(self, aggregate: YearCatalog) -> None:
+            standing = aggregate._standing_for(self.sector, self.pathway, self.certification_id)
+            standing.recognized = standing.approved = False
+            for body in Body:
+                aggregate._decided(standing, body, self.decision.decided_on)
+
+    class PlacementDropped(Event):
+        """A placement of the year carried from was left off this year's list."""
+
+        TOPIC = "certledger:PlacementDropped"
+        school_year: SchoolYear
+        carried_from: SchoolYear
+        certification_id: str
+        certification_name: str
+        sector: str
+        pathway: str
+        reason: str
+        decision: Decision
+        recorded_by: str
+
+    class PlacementMoved(Event):
+        """A certification moved to another sector and pathway, keeping its standing."""
+
+        TOPIC = "certledger:PlacementMoved"
+        school_year: SchoolYear
+        certification_id: str
+        certification_name: str
+        sector: str
+        pathway: str
+        to_sector: str
+        to_pathway: str
+        purposes: list[str]
+        decision: Decision
+        recorded_by: str
+
+        def apply(self, aggregate: YearCatalog) -> None:
+            old = aggregate._standing_for(self.sector, self.pathway, self.certification_id)
+            old.recognized = old.approved = False
+            new = aggregate._standing_for(self.to_sector, self.to_pathway, self.certification_id)
+            moved = {Purpose[p] for p in self.purposes}
+            new.approved = Purpose.ACCOUNTABILITY_ACCELERATION in moved
+            new.recognized = Purpose.PERKINS_PROGRAM_QUALITY in moved
+            for body in Body:
+                aggregate._decided(old, body, self.decision.decided_on)
+                aggregate._decided(new, body, self.decision.decided_on)
+            aggregate._name(self.certification_id, self.certification_name)
+
+    class CertificationRenamed(Event):
+        """A certification's display name changed (a vendor rename); its identity did not."""
+
+        TOPIC = "certledger:CertificationRenamed"
+        school_year: SchoolYear
+        certification_id: str
+        old_name: str
+        new_name: str
+        decision: Decision
+        recorded_by: str
+
+        def apply(self, aggregate: YearCatalog) -> None:
+            aggregate._name(self.certification_id, self.new_name, replace=True)
+
+    def __init__(
+        self,
+        school_year: SchoolYear,
+        carried_from: SchoolYear | None,
+        decision: Decision,
+        recorded_by: str,
+    ) -> None:
+        self.school_year = school_year
+        self.carried_from = carried_from
+        self.standings: dict[str, Standing] = {}
+        self.names: dict[str, str] = {}
+        self.aliases: dict[str, str] = {}
+
+    # -- identity -------------------------------------------------------------------
+
+    @staticmethod
+    def create_id(school_year: SchoolYear) -> UUID:
+        """The year's catalog id, derived from the year so no lookup table is needed."""
+        return uuid5(NAMESPACE_URL, f"/certledger/school-years/{school_year}")
+
+    @classmethod
+    def open(
+        cls,
+        school_year: SchoolYear,
+        decision: Decision,
+        recorded_by: str,
+        *,
+        today: date,
+        carried_from: SchoolYear | None = None,
+    ) -> YearCatalog:
+        """Open the record of a school year with the decision that first concerns it."""
+        decision.check_for(school_year, today=today)
+        return cls._create(
+            cls.SchoolYearOpened,
+            id=cls.create_id(school_year),
+            school_year=school_year,
+            carried_from=carried_from,
+            decision=decision,
+            recorded_by=recorded_by,
+        )
+
+    # -- queries on the year's state -----------------------------------------------
+
+    def listed(self) -> list[Standing]:
+        """Placements on the list now, in the order they were first recorded."""
+        return [s for s in self.standings.values() if s.listed]
+
+    def certification_id_for(self, name_or_id: str) -> str | None:
+        """The id of a certification on record this year, by id, name or former name."""
+        return self.aliases.get(certification_key(name_or_id))
+
+    def standing(self, placement: Placement) -> Standing | None:
+        return self.standings.get(placement.key)
+
+    def is_settled(self, listing: Listing, body: Body) -> bool:
+        """Whether the body's decision on this listing is already on record."""
+        standing = self.standing(listing.placement)
+        if standing is None:
+            return False
+        return standing.approved if body is Body.SBE else standing.recognized
+
+    # -- commands ---------------------------------------------------------------------
+
+    def record_swib_vote(
+        self,
+        decision: Decision,
+        listings: Sequence[Listing],
+        *,
+        recognized: bool,
+        recorded_by: str,
+        today: date,
+    ) -> None:
+        """Record the SWIB's vote to recognize, or withdraw recognition of, placements."""
+        decision.require_body(Body.SWIB, "Recognition")
+        self._check_decision(decision, today)
+        self._check_distinct(listings)
+        for listing in listings:
+            standing = self.standing(listing.placement)
+            if recognized and standing is not None and standing.recognized:
+                raise AlreadyApprovedError(
+                    f"{self._label(listing)} is already recognized for {self.school_year}"
+                )
+            # A first vote may be "No"; a vote that repeats the standing one is refused.
+            voted = standing is not None and Body.SWIB.name in standing.last_decided
+            if not recognized and voted and standing is not None and not standing.recognized:
+                raise NotApprovedError(
+                    f"{self._label(listing)} is not recognized for {self.school_year}"
+                )
+            self._check_order(listing.placement, Body.SWIB, decision)
+        for listing in listings:
+            self.trigger_event(
+                self.SwibVoteRecorded,
+                recognized=recognized,
+                **self._listing_fields(listing, decision, recorded_by),
+            )
+
+    def approve(
+        self,
+        decision: Decision,
+        listings: Sequence[Listing],
+        *,
+        recorded_by: str,
+        today: date,
+    ) -> None:
+        """Record the SBE's approval of placements for the school year."""
+        decision.require_body(Body.SBE, "Approval for the Acceleration component")
+        self._check_decision(decision, today)
+        self._check_distinct(listings)
+        for listing in listings:
+            standing = self.standing(listing.placement)
+            if standing is not None and standing.approved:
+                raise AlreadyApprovedError(
+                    f"{self._label(listing)} is already approved for {self.school_year}"
+                )
+            self._check_order(listing.placement, Body.SBE, decision)
+        for listing in listings:
+            self.trigger_event(
+                self.PlacementApproved, **self._listing_fields(listing, decision, recorded_by)
+            )
+
+    def remove(
+        self,
+        decision: Decision,
+        drop: Drop,
+        *,
+        recorded_by: str,
+        today: date,
+    ) -> None:
+        """Take a certification off the year's list: one placement, or all of them."""
+        reason = require_reason(drop.reason)
+        self._check_decision(decision, today)
+        targets = self._placements_of(drop)
+        for standing in targets:
+            for body in Body:
+                self._check_order(standing.placement, body, decision)
+        for standing in targets:
+            self.trigger_event(
+                self.PlacementRemoved,
+                school_year=self.school_year,
+                certification_id=standing.certification_id,
+                certification_name=self.names[standing.certification_id],
+                sector=standing.sector,
+                pathway=standing.pathway,
+                reason=reason,
+                decision=decision,
+                recorded_by=recorded_by,
+            )
+
+    def rename(
+        self,
+        decision: Decision,
+        certification_id: str,
+        new_name: str,
+        *,
+        recorded_by: str,
+        today: date,
+    ) -> None:
+        """Record a vendor rename: same certification, new display name."""
+        self._check_decision(decision, today)
+        self._check_rename(certification_id, new_name)
+        self._trigger_rename(decision, certification_id, clean_name(new_name), recorded_by)
+
+    def move(
+        self,
+        decision: Decision,
+        move: Move,
+        *,
+        recorded_by: str,
+        today: date,
+    ) -> None:
+        """Move a placement to another sector and pathway, keeping what it counts for."""
+        self._check_decision(decision, today)
+        standing = self._check_move(move)
+        for body in Body:
+            self._check_order(standing.placement, body, decision)
+        cert = standing.certification_id
+        resolved = Move(cert, standing.sector, standing.pathway, move.to_sector, move.to_pathway)
+        self._trigger_move(decision, resolved, standing.purposes, recorded_by, name=self.names[cert])
+
+    def carry_forward(
+        self,
+        decision: Decision,
+        *,
+        drops: Sequence[Drop] = (),
+        moves: Sequence[Move] = (),
+        renames: Sequence[tuple[str, str]] = (),
+        additions: Sequence[Listing] = (),
+        recorded_by: str,
+        today: date,
+    ) -> YearCatalog:
+        """Open the next school year as this year's list, minus and plus named changes.
+
+        The decision's body says which list is carried: the SBE's approvals or the
+        SWIB's recognitions. Nothing is triggered on this year; the new year's
+        catalog is returned with all of its events pending, to be saved at once.
+        """
+        body = decision.body
+        carried = [s for s in self.listed() if (s.approved if body is Body.SBE else s.recognized)]
+        if not carried:
+            raise UnknownPlacementError(
+                f"Nothing on the {self.school_year} list is {_standing_word(body)} to carry forward"
+            )
+        plan = _CarryPlan.make(self, carried, drops, moves, renames, additions)
+        target = YearCatalog.open(
+            self.school_year.next(), decision, recorded_by, today=today,
+            carried_from=self.school_year,
+        )
+        for standing in carried:
+            name = plan.names.get(standing.certification_id, self.names[standing.certification_id])
+            drop = plan.drop_for(standing)
+            move = plan.move_for(standing)
+            if drop is not None:
+                target.trigger_event(
+                    target.PlacementDropped,
+                    school_year=target.school_year, carried_from=self.school_year,
+                    certification_id=standing.certification_id,
+                    certification_name=self.names[standing.certification_id],
+                    sector=standing.sector, pathway=standing.pathway,
+                    reason=require_reason(drop.reason), decision=decision,
+                    recorded_by=recorded_by,
+                )
+            elif move is not None:
+                target._trigger_move(
+                    decision, move, Purpose.granted_by(body), recorded_by, name=name
+                )
+            else:
+                listing = Listing(standing.placement, name)
+                target._trigger_listing(body, decision, listing, recorded_by)
+        for listing in additions:
+            target._trigger_listing(body, decision, listing, recorded_by)
+        for certification_id, new_name in plan.renames:
+            target.trigger_event(
+                target.CertificationRenamed,
+                school_year=target.school_year, certification_id=certification_id,
+                old_name=self.names[certification_id], new_name=new_name,
+                decision=decision, recorded_by=recorded_by,
+            )
+        return target
+
+    # -- rules ------------------------------------------------------------------------
+
+    def _check_decision(self, decision: Decision, today: date) -> None:
+        decision.check_for(self.school_year, today=today)
+
+    def _check_order(self, placement: Placement, body: Body, decision: Decision) -> None:
+        standing = self.standing(placement)
+        if standing is None:
+            return
+        last = standing.last_decided.get(body.name)
+        if last is not None and decision.decided_on.isoformat() < last:
+            raise DecisionOrderError(
+                f"{placement.describe()} / {self.names.get(placement.certification_id, placement.certification_id)}"
+                f" was last decided on {last}; a {decision.body.name} decision dated "
+                f"{decision.decided_on.isoformat()} cannot follow it"
+            )
+
+    def _check_distinct(self, listings: Sequence[Listing]) -> None:
+        if not listings:
+            raise InvalidInputError("A decision must list at least one placement")
+        seen: set[str] = set()
+        for listing in listings:
+            if listing.placement.key in seen:
+                raise InvalidInputError(f"{self._label(listing)} is listed twice")
+            seen.add(listing.placement.key)
+
+    def _placements_of(self, drop: Drop) -> list[Standing]:
+        cert = self._require_listed(drop.certification_id)
+        on_list = [s for s in self.listed() if s.certification_id == cert]
+        if not (drop.sector or drop.pathway):
+            return on_list
+        wanted = Placement.of(drop.sector or "-", drop.pathway or "-", cert).key
+        found = [s for s in on_list if s.placement.key == wanted]
+        if not found:
+            raise UnknownPlacementError(
+                f"{self.names[cert]!r} is not listed under {drop.sector} / {drop.pathway} "
+                f"in {self.school_year}"
+            )
+        return found
+
+    def _require_listed(self, certification_id: str) -> str:
+        cert = self.certification_id_for(certification_id)
+        if cert is None or not any(s.certification_id == cert for s in self.listed()):
+            raise UnknownCertificationError(
+                f"Unknown certification {certification_id!r} in {self.school_year}"
+            )
+        return cert
+
+    def _check_rename(self, certification_id: str, new_name: str) -> None:
+        cert = self._require_listed(certification_id)
+        cleaned = clean_name(new_name)
+        if cleaned == self.names[cert]:
+            raise InvalidInputError(f"{cert!r} is already named {cleaned!r}")
+        other = self.aliases.get(certification_key(cleaned))
+        if other is not None and other != cert:
+            raise AlreadyApprovedError(
+                f"The name {cleaned!r} belongs to another certification, {other!r}"
+            )
+
+    def _check_move(self, move: Move) -> Standing:
+        cert = self._require_listed(move.certification_id)
+        source = self.standing(Placement.of(move.sector, move.pathway, cert))
+        if source is None or not source.listed:
+            raise UnknownPlacementError(
+                f"{self.names[cert]!r} is not listed under {move.sector} / {move.pathway} "
+                f"in {self.school_year}"
+            )
+        target = self.standing(Placement.of(move.to_sector, move.to_pathway, cert))
+        if target is not None and target.listed:
+            raise AlreadyApprovedError(
+                f"{self.names[cert]!r} is already listed under {move.to_sector} / "
+                f"{move.to_pathway} in {self.school_year}"
+            )
+        return source
+
+    # -- triggering ---------------------------------------------------------------------
+
+    def _trigger_listing(self, body: Body, decision: Decision, listing: Listing, recorded_by: str) -> None:
+        fields = self._listing_fields(listing, decision, recorded_by)
+        if body is Body.SBE:
+            self.trigger_event(self.PlacementApproved, **fields)
+        else:
+            self.trigger_event(self.SwibVoteRecorded, recognized=True, **fields)
+
+    def _trigger_move(
+        self,
+        decision: Decision,
+        move: Move,
+        purposes: Iterable[Purpose],
+        recorded_by: str,
+        *,
+        name: str,
+    ) -> None:
+        self.trigger_event(
+            self.PlacementMoved,
+            school_year=self.school_year,
+            certification_id=move.certification_id,
+            certification_name=name,
+            sector=clean_name(move.sector, "industry sector"),
+            pathway=clean_name(move.pathway, "program pathway"),
+            to_sector=clean_name(move.to_sector, "industry sector"),
+            to_pathway=clean_name(move.to_pathway, "program pathway"),
+            purposes=[p.name for p in purposes],
+            decision=decision,
+            recorded_by=recorded_by,
+        )
+
+    def _trigger_rename(self, decision: Decision, cert: str, new_name: str, recorded_by: str) -> None:
+        self.trigger_event(
+            self.CertificationRenamed,
+            school_year=self.school_year, certification_id=cert,
+            old_name=self.names[cert], new_name=new_name,
+            decision=decision, recorded_by=recorded_by,
+        )
+
+    def _listing_fields(self, listing: Listing, decision: Decision, recorded_by: str) -> dict[str, Any]:
+        return {
+            "school_year": self.school_year,
+            "certification_id": listing.certification_id,
+            "certification_name": listing.certification_name,
+            "sector": listing.placement.sector,
+            "pathway": listing.placement.pathway,
+            "decision": decision,
+            "source_line": listing.source_line,
+            "note": listing.note,
+            "recorded_by": recorded_by,
+        }
+
+    # -- state changes (called only from event bodies) -----------------------------------
+
+    def _standing_for(self, sector: str, pathway: str, certification_id: str) -> Standing:
+        key = Placement(sector, pathway, certification_id).key
+        if key not in self.standings:
+            self.standings[key] = Standing(sector, pathway, certification_id)
+        return self.standings[key]
+
+    def _decided(self, standing: Standing, body: Body, on: date) -> None:
+        standing.last_decided[body.name] = on.isoformat()
+
+    def _name(self, certification_id: str, name: str, *, replace: bool = False) -> None:
+        if replace or certification_id not in self.names:
+            self.names[certification_id] = name
+        self.aliases[certification_key(name)] = certification_id
+        self.aliases[certification_id] = certification_id
+
+    def _label(self, listing: Listing) -> str:
+        return f"{listing.certification_name!r} under {listing.placement.describe()}"
+
+
+def _standing_word(body: Body) -> str:
+    return "approved" if body is Body.SBE else "recognized"
+
+
+@dataclass
+class _CarryPlan:
+    """The named changes of a carry-forward, checked against the list carried."""
+
+    drops: dict[str, list[Drop]]
+    moves: dict[str, Move]
+    renames: list[tuple[str, str]]
+    names: dict[str, str]
+
+    @classmethod
+    def make(
+        cls,
+        source: YearCatalog,
+        carried: list[Standing],
+        drops: Sequence[Drop],
+        moves: Sequence[Move],
+        renames: Sequence[tuple[str, str]],
+        additions: Sequence[Listing],
+    ) -> _CarryPlan:
+        carried_keys = {s.placement.key for s in carried}
+        carried_certs = {s.certification_id for s in carried}
+
+        def resolve(name_or_id: str) -> str:
+            cert = source.certification_id_for(name_or_id)
+            if cert is None or cert not in carried_certs:
+                raise UnknownCertificationError(
+                    f"Unknown certification {name_or_id!r} in {source.school_year}"
+                )
+            return cert
+
+        plan = cls({}, {}, [], {})
+        for drop in drops:
+            require_reason(drop.reason)
+            cert = resolve(drop.certification_id)
+            if drop.sector or drop.pathway:
+                key = Placement.of(drop.sector or "-", drop.pathway or "-", cert).key
+                if key not in carried_keys:
+                    raise UnknownPlacementError(
+                        f"{source.names[cert]!r} is not listed under {drop.sector} / "
+                        f"{drop.pathway} in {source.school_year}"
+                    )
+            plan.drops.setdefault(cert, []).append(Drop(cert, drop.reason, drop.sector, drop.pathway))
+        for move in moves:
+            cert = resolve(move.certification_id)
+            key = Placement.of(move.sector, move.pathway, cert).key
+            if key not in carried_keys:
+                raise UnknownPlacementError(
+                    f"{source.names[cert]!r} is not listed under {move.sector} / "
+                    f"{move.pathway} in {source.school_year}"
+                )
+            target_key = Placement.of(move.to_sector, move.to_pathway, cert).key
+            if target_key in carried_keys:
+                raise AlreadyApprovedError(
+                    f"{source.names[cert]!r} is already listed under {move.to_sector} / "
+                    f"{move.to_pathway}"
+                )
+            plan.moves[key] = Move(cert, move.sector, move.pathway, move.to_sector, move.to_pathway)
+        for name_or_id, new_name in renames:
+            cert = resolve(name_or_id)
+            cleaned = clean_name(new_name)
+            if cleaned == source.names[cert]:
+                raise InvalidInputError(f"{cert!r} is already named {cleaned!r}")
+            other = source.aliases.get(certification_key(cleaned))
+            if other is not None and other != cert:
+                raise AlreadyApprovedError(
+                    f"The name {cleaned!r} belongs to another certification, {other!r}"
+                )
+            plan.renames.append((cert, cleaned))
+            plan.names[cert] = cleaned
+        added = set()
+        for listing in additions:
+            key = listing.placement.key
+            if key in carried_keys and plan.drop_for_key(key) is None:
+                raise AlreadyApprovedError(
+                    f"{listing.certification_name!r} under {listing.placement.describe()} "
+                    f"is already on the {source.school_year} list being carried forward"
+                )
+            if key in added:
+                raise InvalidInputError(
+                    f"{listing.certification_name!r} under {listing.placement.describe()} is listed twice"
+                )
+            added.add(key)
+        return plan
+
+    def drop_for_key(self, key: str) -> Drop | None:
+        cert = key.rsplit("|", 1)[-1]
+        for drop in self.drops.get(cert, []):
+            if not (drop.sector or drop.pathway):
+                return drop
+            if Placement.of(drop.sector, drop.pathway, cert).key == key:
+                return drop
+        return None
+
+    def drop_for(self, standing: Standing) -> Drop | None:
+        return self.drop_for_key(standing.placement.key)
+
+    def move_for(self, standing: Standing) -> Move | None:
+        return self.moves.get(standing.placement.key)
+

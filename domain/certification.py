@@ -1,0 +1,93 @@
+"""Certifications, their stable identity, and where they sit: placements.
+
+A certification's identity is a key derived from its printed name with case,
+punctuation, dashes and trademark signs ignored, so ``PCEP™ – Certified Entry-Level
+Python Programmer`` and ``PCEP - Certified Entry-Level Python Programmer`` are one
+certification. The printed name is kept, exactly, for display. A vendor rename keeps
+the identity and changes the display name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from domain.errors import InvalidNameError
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+_MARKS = re.compile("[\u2122\u2120\u00ae\u00a9]")
+MAX_NAME_LENGTH = 300
+
+
+def clean_name(name: str, what: str = "certification name") -> str:
+    """The name as printed, with runs of whitespace collapsed; refuse empty names."""
+    if not isinstance(name, str):
+        msg = f"Invalid {what} {name!r}: expected text"
+        raise InvalidNameError(msg)
+    cleaned = _SPACES.sub(" ", name).strip()
+    if not cleaned or certification_key(cleaned) == "":
+        msg = f"Invalid {what} {name!r}: it has no letters or digits"
+        raise InvalidNameError(msg)
+    if len(cleaned) > MAX_NAME_LENGTH:
+        msg = f"Invalid {what} {cleaned[:40]!r}...: longer than {MAX_NAME_LENGTH} characters"
+        raise InvalidNameError(msg)
+    return cleaned
+
+
+def certification_key(name: str) -> str:
+    """The normalised key of a name: lower-case ASCII words joined by dashes.
+
+    Accents fold to their base letter; trademark signs and all punctuation are
+    dropped. ``certification_key(key) == key`` for every key.
+    """
+    # NFKD would turn "™" into the letters "TM"; they were never part of the name.
+    unmarked = _MARKS.sub(" ", name)
+    folded = unicodedata.normalize("NFKD", unmarked).encode("ascii", "ignore")
+    return _NOT_ALNUM.sub("-", folded.decode("ascii").lower()).strip("-")
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a certification sits in a year's list: industry sector and program pathway."""
+
+    sector: str
+    pathway: str
+    certification_id: str
+
+    @classmethod
+    def of(cls, sector: str, pathway: str, certification_id: str) -> Placement:
+        return cls(
+            clean_name(sector, "industry sector"),
+            clean_name(pathway, "program pathway"),
+            certification_id,
+        )
+
+    @property
+    def key(self) -> str:
+        """A stable text key for the placement within a school year."""
+        return "|".join(
+            (certification_key(self.sector), certification_key(self.pathway), self.certification_id)
+        )
+
+    def describe(self) -> str:
+        return f"{self.sector} / {self.pathway}"
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One row of a decision's list: a placement as printed, with where it was read.
+
+    ``source_line`` is the line of the source document (0 when typed in by hand);
+    ``note`` records any correction made to the document's reading, with its reason.
+    """
+
+    placement: Placement
+    certification_name: str
+    source_line: int = 0
+    note: str = ""
+
+    @property
+    def certification_id(self) -> str:
+        return self.placement.certification_id

@@ -1,0 +1,99 @@
+"""Who decides, what a decision makes a certification eligible for, and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from domain.errors import InvalidDecisionError
+from domain.school_year import SchoolYear
+
+MAX_TEXT = 500
+
+
+class Body(Enum):
+    """A body whose decisions put certifications on (or off) a year's list."""
+
+    SWIB = "State Workforce Investment Board"
+    SBE = "State Board of Education"
+
+
+class Purpose(Enum):
+    """What a certification on the list counts for; each is its own fact."""
+
+    # SBE approval for the year: Acceleration component, Accountability Business Rule 9.2.
+    ACCOUNTABILITY_ACCELERATION = "Acceleration component of the accountability model (BR 9.2)"
+    # SWIB recognition: Perkins V program-quality indicator.
+    PERKINS_PROGRAM_QUALITY = "Perkins V program-quality indicator"
+    # SWIB recognition: industry certification grants, SB 2447.
+    INDUSTRY_CERTIFICATION_GRANT = "Industry certification grants (SB 2447)"
+
+    @staticmethod
+    def granted_by(body: Body) -> tuple[Purpose, ...]:
+        """The purposes a body's decision confers."""
+        if body is Body.SBE:
+            return (Purpose.ACCOUNTABILITY_ACCELERATION,)
+        return (Purpose.PERKINS_PROGRAM_QUALITY, Purpose.INDUSTRY_CERTIFICATION_GRANT)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision of a body, with where it is written down.
+
+    ``reference`` is the agenda item or motion (``Consent agenda item J``);
+    ``document`` names the source document and ``document_sha256`` pins its content.
+    """
+
+    body: Body
+    decided_on: date
+    reference: str = ""
+    business_rule: str = ""
+    document: str = ""
+    document_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        for field in ("reference", "business_rule", "document", "document_sha256"):
+            value = getattr(self, field)
+            if not isinstance(value, str) or len(value) > MAX_TEXT:
+                msg = f"Invalid decision {field} {value!r}: text of at most {MAX_TEXT} characters expected"
+                raise InvalidDecisionError(msg)
+
+    def check_for(self, year: SchoolYear, *, today: date) -> None:
+        """Refuse a date that contradicts the school year it decides.
+
+        A list for a school year is decided during the school year before it or
+        during the year itself, and never in the future.
+        """
+        earliest, latest = year.previous().first_day, year.last_day
+        if not earliest <= self.decided_on <= latest:
+            msg = (
+                f"Decision date {self.decided_on.isoformat()} contradicts school year "
+                f"{year}: decisions for it are dated {earliest.isoformat()} to "
+                f"{latest.isoformat()}"
+            )
+            raise InvalidDecisionError(msg)
+        if self.decided_on > today:
+            msg = f"Decision date {self.decided_on.isoformat()} is in the future"
+            raise InvalidDecisionError(msg)
+
+    def require_body(self, body: Body, what: str) -> None:
+        if self.body is not body:
+            msg = f"{what} is decided by the {body.name}, not the {self.body.name}"
+            raise InvalidDecisionError(msg)
+
+    def describe(self) -> str:
+        parts = [self.body.name, self.decided_on.isoformat(), self.reference]
+        return ", ".join(p for p in parts if p)
+
+
+def require_reason(reason: str) -> str:
+    """A removal must say why; blank reasons are refused."""
+    cleaned = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if not cleaned:
+        msg = f"A reason is required, got {reason!r}"
+        raise InvalidDecisionError(msg)
+    if len(cleaned) > MAX_TEXT:
+        msg = f"Reason is longer than {MAX_TEXT} characters"
+        raise InvalidDecisionError(msg)
+    return cleaned

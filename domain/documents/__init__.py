@@ -1,0 +1,1 @@
+"""Reading certification lists from the documents the boards publish."""

@@ -1,0 +1,92 @@
+"""Errors the domain raises when a command or a document cannot be accepted.
+
+Every error names the value it refused. The tree::
+
+    CertLedgerError
+    ├── InvalidInputError              a value is malformed
+    │   ├── InvalidSchoolYearError
+    │   ├── InvalidDecisionError       body, date or reason does not fit the decision
+    │   └── InvalidNameError
+    ├── DocumentError                  a document cannot be read as a certification list
+    │   └── StatedCountMismatchError   the document's own count disagrees with its table
+    ├── NotFoundError                  something named is not on record
+    │   ├── UnknownSchoolYearError
+    │   ├── UnknownCertificationError
+    │   └── UnknownPlacementError
+    └── RefusedError                   the record's state does not allow the command
+        ├── AlreadyApprovedError
+        ├── NotApprovedError
+        ├── AlreadyRecordedError
+        ├── DecisionOrderError         a decision predates one already recorded for it
+        └── ConcurrentChangeError      another decision was recorded first
+"""
+
+from __future__ import annotations
+
+
+class CertLedgerError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class InvalidInputError(CertLedgerError, ValueError):
+    """A value given to the domain is malformed."""
+
+
+class InvalidSchoolYearError(InvalidInputError):
+    """A school year label is not of the form 2025-2026 (or 2025-26)."""
+
+
+class InvalidDecisionError(InvalidInputError):
+    """A decision's body, date, reference or reason does not fit what it decides."""
+
+
+class InvalidNameError(InvalidInputError):
+    """A certification, sector or pathway name is empty or unusable."""
+
+
+class DocumentError(CertLedgerError):
+    """A document cannot be read as a certification list."""
+
+
+class StatedCountMismatchError(DocumentError):
+    """The number of rows read differs from the number the document states."""
+
+
+class NotFoundError(CertLedgerError):
+    """Something named in a command is not on record."""
+
+
+class UnknownSchoolYearError(NotFoundError):
+    """Nothing is recorded for the school year."""
+
+
+class UnknownCertificationError(NotFoundError):
+    """The certification is not on the school year's list."""
+
+
+class UnknownPlacementError(NotFoundError):
+    """The certification does not sit in the named sector and pathway that year."""
+
+
+class RefusedError(CertLedgerError):
+    """The state of the record does not allow the command."""
+
+
+class AlreadyApprovedError(RefusedError):
+    """The placement is already approved (or recognized) for the school year."""
+
+
+class NotApprovedError(RefusedError):
+    """The placement is not approved for the school year, so it cannot be changed."""
+
+
+class AlreadyRecordedError(RefusedError):
+    """The school year or decision is already on record."""
+
+
+class DecisionOrderError(RefusedError):
+    """A decision is dated before a decision already recorded for the same placement."""
+
+
+class ConcurrentChangeError(RefusedError):
+    """Another decision for the same school year was recorded first; reload and retry."""

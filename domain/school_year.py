@@ -1,0 +1,66 @@
+"""School years, the unit every approval is made for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from domain.errors import InvalidSchoolYearError
+
+_LABEL = re.compile(r"(?P<start>\d{4})\s*[-\u2013\u2014/]\s*(?P<end>\d{4}|\d{2})")
+# Years the state's CTE lists could plausibly concern; outside this a label is a typo.
+EARLIEST_START, LATEST_START = 1990, 2100
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class SchoolYear:
+    """A school year, July 1 to June 30, printed ``2025-2026``."""
+
+    start: int
+
+    def __post_init__(self) -> None:
+        if not EARLIEST_START <= self.start <= LATEST_START:
+            msg = (
+                f"School year starting {self.start} is outside "
+                f"{EARLIEST_START}-{LATEST_START}"
+            )
+            raise InvalidSchoolYearError(msg)
+
+    @classmethod
+    def parse(cls, label: str) -> SchoolYear:
+        """Read ``2025-2026`` or ``2025-26``; refuse anything else, naming it."""
+        match = _LABEL.fullmatch(label.strip()) if isinstance(label, str) else None
+        if match is None:
+            msg = f"Invalid school year {label!r}: expected the form 2025-2026"
+            raise InvalidSchoolYearError(msg)
+        start, end = int(match["start"]), match["end"]
+        expected_end = str(start + 1) if len(end) == 4 else f"{(start + 1) % 100:02d}"
+        if end != expected_end:
+            msg = (
+                f"Invalid school year {label!r}: a school year runs from one year "
+                f"to the next, e.g. {start}-{start + 1}"
+            )
+            raise InvalidSchoolYearError(msg)
+        return cls(start)
+
+    @property
+    def end(self) -> int:
+        return self.start + 1
+
+    @property
+    def first_day(self) -> date:
+        return date(self.start, 7, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.end, 6, 30)
+
+    def next(self) -> SchoolYear:
+        return SchoolYear(self.start + 1)
+
+    def previous(self) -> SchoolYear:
+        return SchoolYear(self.start - 1)
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
