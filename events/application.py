@@ -1,0 +1,305 @@
+"""The service layer: one method per use case, each one decision saved atomically.
+
+Each method loads (or opens) a school year's catalog, calls one domain command and
+saves every event it triggered in a single transaction, or nothing at all. It
+returns the events and the notification id of the last one, so callers can wait
+for projections to reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain.catalog import Drop, Move, YearCatalog
+from domain.certification import Listing, Placement, certification_key, clean_name
+from domain.decision import Body, Decision
+from domain.documents.listing import CertificationList, ListedRow
+from domain.errors import (
+    AlreadyRecordedError,
+    ConcurrentChangeError,
+    UnknownSchoolYearError,
+)
+from domain.school_year import SchoolYear
+from events.transcodings import register_transcodings
+
+# Finds a certification recorded in any year by a name key: (id, latest name).
+Lookup = Callable[[str], "tuple[str, str] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementSpec:
+    """A placement named by a person: sector, pathway and a certification name or id."""
+
+    sector: str
+    pathway: str
+    certification: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command recorded (or, in a dry run, would record)."""
+
+    school_year: SchoolYear
+    events: list[YearCatalog.Event | YearCatalog.SchoolYearOpened]
+    position: int | None = None
+    dry_run: bool = False
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Ledger(Application[UUID]):
+    """certledger's event-sourced record of certification decisions."""
+
+    name = "certledger"
+    # Year catalogs are cached in memory and fast-forwarded from the store on each
+    # get, so several processes sharing one store still see each other's decisions.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "64", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+        directory: Lookup | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.today = today
+        self.directory: Lookup = directory or (lambda key: None)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # -- reads used by commands ---------------------------------------------------------
+
+    def catalog(self, year: SchoolYear) -> YearCatalog:
+        """The year's catalog as recorded; refuse a year with nothing recorded."""
+        try:
+            catalog = self.repository.get(YearCatalog.create_id(year))
+        except AggregateNotFoundError:
+            raise UnknownSchoolYearError(f"Nothing is recorded for school year {year}") from None
+        assert isinstance(catalog, YearCatalog)
+        return catalog
+
+    def _catalog_or_open(self, year: SchoolYear, decision: Decision, recorded_by: str) -> YearCatalog:
+        try:
+            return self.catalog(year)
+        except UnknownSchoolYearError:
+            return YearCatalog.open(year, decision, recorded_by, today=self.today())
+
+    def resolve(self, catalog: YearCatalog, certification: str) -> str:
+        """The id for a certification named in a command: known this year, known in
+        another year under this or a former name, or new (its normalised key)."""
+        name = clean_name(certification)
+        known = catalog.certification_id_for(name)
+        if known is None:
+            found = self.directory(certification_key(name))
+            known = found[0] if found else certification_key(name)
+        return known
+
+    def listings(self, catalog: YearCatalog, specs: Sequence[PlacementSpec]) -> list[Listing]:
+        found = []
+        for spec in specs:
+            cert = self.resolve(catalog, spec.certification)
+            printed = clean_name(spec.certification)
+            # Named by its id rather than its name: list it under the name on record.
+            name = self._name_on_record(catalog, cert) if printed == cert else printed
+            found.append(Listing(Placement.of(spec.sector, spec.pathway, cert), name or printed))
+        return found
+
+    def _name_on_record(self, catalog: YearCatalog, cert: str) -> str | None:
+        known = catalog.names.get(cert)
+        if known is None:
+            found = self.directory(cert)
+            known = found[1] if found else None
+        return known
+
+    # -- use cases --------------------------------------------------------------------------
+
+    def record_swib_vote(
+        self,
+        year: SchoolYear,
+        decision: Decision,
+        placements: Sequence[PlacementSpec],
+        *,
+        recognized: bool,
+        recorded_by: str,
+        dry_run: bool = False,
+    ) -> Recorded:
+        """Record a SWIB vote recognizing (or withdrawing recognition of) placements."""
+        catalog = self._catalog_or_open(year, decision, recorded_by)
+        catalog.record_swib_vote(
+            decision, self.listings(catalog, placements), recognized=recognized,
+            recorded_by=recorded_by, today=self.today(),
+        )
+        return self._save(year, [catalog], dry_run=dry_run)
+
+    def approve(
+        self,
+        year: SchoolYear,
+        decision: Decision,
+        placements: Sequence[PlacementSpec],
+        *,
+        recorded_by: str,
+        dry_run: bool = False,
+    ) -> Recorded:
+        """Record the SBE's approval of placements for the year."""
+        catalog = self._catalog_or_open(year, decision, recorded_by)
+        catalog.approve(
+            decision, self.listings(catalog, placements), recorded_by=recorded_by,
+            today=self.today(),
+        )
+        return self._save(year, [catalog], dry_run=dry_run)
+
+    def remove(
+        self, year: SchoolYear, decision: Decision, drop: Drop, *, recorded_by: str,
+        dry_run: bool = False,
+    ) -> Recorded:
+        """Take a certification (or one placement of it) off the year's list."""
+        catalog = self.catalog(year)
+        catalog.remove(decision, drop, recorded_by=recorded_by, today=self.today())
+        return self._save(year, [catalog], dry_run=dry_run)
+
+    def rename(
+        self, year: SchoolYear, decision: Decision, certification: str, new_name: str, *,
+        recorded_by: str, dry_run: bool = False,
+    ) -> Recorded:
+        """Record a vendor rename of a certification on the year's list."""
+        catalog = self.catalog(year)
+        catalog.rename(decision, certification, new_name, recorded_by=recorded_by, today=self.today())
+        return self._save(year, [catalog], dry_run=dry_run)
+
+    def move(
+        self, year: SchoolYear, decision: Decision, move: Move, *, recorded_by: str,
+        dry_run: bool = False,
+    ) -> Recorded:
+        """Move a placement to another sector and pathway."""
+        catalog = self.catalog(year)
+        catalog.move(decision, move, recorded_by=recorded_by, today=self.today())
+        return self._save(year, [catalog], dry_run=dry_run)
+
+    def carry_forward(
+        self,
+        year: SchoolYear,
+        decision: Decision,
+        *,
+        drops: Sequence[Drop] = (),
+        moves: Sequence[Move] = (),
+        renames: Sequence[tuple[str, str]] = (),
+        additions: Sequence[PlacementSpec] = (),
+        recorded_by: str,
+        dry_run: bool = False,
+    ) -> Recorded:
+        """Open the next year as this year's list, minus and plus named changes."""
+        source = self.catalog(year)
+        target_year = year.next()
+        if YearCatalog.create_id(target_year) in self.repository:
+            raise AlreadyRecordedError(
+                f"School year {target_year} is already on record; carry forward opens a new year"
+            )
+        target = source.carry_forward(
+            decision, drops=drops, moves=moves, renames=renames,
+            additions=self.listings(source, additions), recorded_by=recorded_by,
+            today=self.today(),
+        )
+        return self._save(target_year, [target], dry_run=dry_run)
+
+    def import_list(
+        self, listing: CertificationList, *, recorded_by: str, dry_run: bool = False
+    ) -> Recorded:
+        """Record the decisions a document evidences; what is already on record is skipped.
+
+        The SWIB vote (every row, recognized or not) comes first, then the SBE approval
+        of the recognized rows, both in one transaction. Importing the same document
+        again records nothing.
+        """
+        listing.check()
+        decisions = _decisions_of(listing)
+        catalog = self._catalog_or_open(listing.school_year, decisions[0][1], recorded_by)
+        unchanged = 0
+        for body, decision in decisions:
+            rows = [r for r in listing.rows if body is Body.SWIB or r.swib_recognized]
+            new: list[tuple[ListedRow, Listing]] = []
+            for row in rows:
+                listing_ = self._listing_of(catalog, row)
+                if catalog.is_settled(listing_, body) or _voted_no(catalog, listing_, row, body):
+                    unchanged += 1
+                else:
+                    new.append((row, listing_))
+            if not new:
+                continue
+            if body is Body.SWIB:
+                for recognized in (True, False):
+                    batch = [lst for row, lst in new if row.swib_recognized is recognized]
+                    if batch:
+                        catalog.record_swib_vote(
+                            decision, batch, recognized=recognized, recorded_by=recorded_by,
+                            today=self.today(),
+                        )
+            else:
+                catalog.approve(
+                    decision, [lst for _, lst in new], recorded_by=recorded_by, today=self.today()
+                )
+        result = self._save(listing.school_year, [catalog], dry_run=dry_run)
+        return Recorded(
+            result.school_year, result.events, result.position, dry_run, unchanged,
+            list(listing.corrections),
+        )
+
+    def _listing_of(self, catalog: YearCatalog, row: ListedRow) -> Listing:
+        cert = self.resolve(catalog, row.certification)
+        return Listing(Placement.of(row.sector, row.pathway, cert), row.certification, row.line, row.note)
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def _save(self, year: SchoolYear, catalogs: list[YearCatalog], *, dry_run: bool) -> Recorded:
+        events: list[Any] = [e for c in catalogs for e in c.pending_events]
+        if dry_run or not events:
+            return Recorded(year, events, None, dry_run)
+        try:
+            recordings = self.save(*catalogs)
+        except IntegrityError:
+            raise ConcurrentChangeError(
+                f"School year {year} was changed by another decision while this one was "
+                "being recorded; nothing was recorded. Reload and try again."
+            ) from None
+        position = recordings[-1].notification.id if recordings else None
+        return Recorded(year, events, position)
+
+
+def _decisions_of(listing: CertificationList) -> list[tuple[Body, Decision]]:
+    common = {"document": listing.document, "document_sha256": listing.sha256}
+    found: list[tuple[Body, Decision]] = []
+    if listing.swib_voted_on is not None:
+        found.append((Body.SWIB, Decision(
+            Body.SWIB, listing.swib_voted_on,
+            reference=f"SWIB vote of {listing.swib_voted_on.isoformat()}", **common,
+        )))
+    if listing.sbe_approved_on is not None:
+        found.append((Body.SBE, Decision(
+            Body.SBE, listing.sbe_approved_on, reference=listing.sbe_reference,
+            business_rule=listing.business_rule, **common,
+        )))
+    return found
+
+
+def _voted_no(catalog: YearCatalog, listing: Listing, row: ListedRow, body: Body) -> bool:
+    """A 'No' row whose SWIB vote is already on record needs nothing new."""
+    if body is not Body.SWIB or row.swib_recognized:
+        return False
+    standing = catalog.standing(listing.placement)
+    return standing is not None and Body.SWIB.name in standing.last_decided
+
+
+def event_kind(event: DomainEventProtocol[Any]) -> str:
+    """The event's kind as the API names it: PlacementApproved -> PLACEMENT_APPROVED."""
+    name = type(event).__name__
+    return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(name)).upper()

@@ -1,0 +1,136 @@
+"""Keeps the read model caught up with the event log, exactly once.
+
+The projector reads events after its recorded position, folds a batch of them into
+rows and writes the rows and the new position in one transaction. The position row
+is locked for the transaction, so several threads or processes may call
+``catch_up`` at once: one projects, the others then find nothing left to do. A crash
+loses at most an uncommitted batch, which the next catch-up projects again.
+
+The same code serves SQLite (where the library's ProjectionRunner cannot subscribe)
+and PostgreSQL; on PostgreSQL a LISTEN connection wakes it (see ``events.runtime``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from eventsourcing.persistence import Notification
+
+from events.application import Ledger
+from events.sql import Database, Tx
+from events.views import PROJECTION, Batch, clear_tables, create_tables
+
+Listener = Callable[[int, list[object]], None]
+
+
+class Projector:
+    """Projects the ledger's events into the SQL read model."""
+
+    def __init__(self, ledger: Ledger, db: Database, *, batch_size: int = 2000) -> None:
+        self.ledger = ledger
+        self.db = db
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._advanced = threading.Condition()
+        self._position = 0
+        self._listeners: list[Listener] = []
+        with db.transaction() as tx:
+            create_tables(tx)
+        self._position = self.stored_position()
+
+    @property
+    def position(self) -> int:
+        """The last event position this process knows the read model has projected."""
+        return self._position
+
+    def stored_position(self) -> int:
+        with self.db.reading() as tx:
+            return _position(tx)
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(position, events)`` after each batch this process projects."""
+        self._listeners.append(listener)
+
+    def catch_up(self) -> int:
+        """Project every event recorded so far; return the position reached."""
+        with self._lock:
+            while True:
+                reached, events = self._project_batch()
+                if events:
+                    for listener in self._listeners:
+                        listener(reached, events)
+                self._advance(reached)
+                if len(events) < self.batch_size:
+                    return reached
+
+    def _project_batch(self) -> tuple[int, list[object]]:
+        with self.db.transaction() as tx:
+            start = _position(tx, lock=self.db.dialect == "postgresql")
+            notifications = self.ledger.recorder.select_notifications(
+                start=start, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return start, []
+            events = self._fold(tx, notifications)
+            reached = notifications[-1].id
+            tx.execute("UPDATE cl_position SET position = ? WHERE projection = ?", (reached, PROJECTION))
+            return reached, events
+
+    def _fold(self, tx: Tx, notifications: list[Notification]) -> list[object]:
+        batch = Batch()
+        events = []
+        to_domain_event = self.ledger.mapper.to_domain_event
+        for notification in notifications:
+            event = to_domain_event(notification)
+            batch.add(notification.id, event)
+            events.append(event)
+        batch.write(tx)
+        return events
+
+    def rebuild(self) -> int:
+        """Rebuild the read model from the first event, atomically: readers see the old
+        model until the new one is complete."""
+        with self._lock, self.db.transaction() as tx:
+            clear_tables(tx)
+            position = 0
+            while True:
+                notifications = self.ledger.recorder.select_notifications(
+                    start=position, limit=self.batch_size, inclusive_of_start=False
+                )
+                if not notifications:
+                    break
+                self._fold(tx, notifications)
+                position = notifications[-1].id
+            tx.execute("UPDATE cl_position SET position = ? WHERE projection = ?", (position, PROJECTION))
+        self._advance(position, reset=True)
+        return position
+
+    def refresh(self) -> int:
+        """Learn the position other processes have projected to (no projecting)."""
+        self._advance(self.stored_position())
+        return self._position
+
+    def wait_for(self, position: int, timeout: float = 10.0) -> bool:
+        """Block until this process knows the read model has reached ``position``."""
+        deadline = time.monotonic() + timeout
+        with self._advanced:
+            while self._position < position:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._advanced.wait(remaining)
+        return True
+
+    def _advance(self, position: int, *, reset: bool = False) -> None:
+        with self._advanced:
+            if reset or position > self._position:
+                self._position = position
+                self._advanced.notify_all()
+
+
+def _position(tx: Tx, *, lock: bool = False) -> int:
+    sql = "SELECT position FROM cl_position WHERE projection = ?"
+    row = tx.fetchone(sql + (" FOR UPDATE" if lock else ""), (PROJECTION,))
+    return int(row[0]) if row else 0

@@ -1,0 +1,258 @@
+"""The read model's tables and how each event changes them.
+
+Append-only tables keep every change, which is what the as-of queries and the
+audit log read; "current" tables keep the latest state, which is what ordinary
+queries read, so their cost does not grow with history:
+
+* ``cl_history``          one row per event: the audit log and each certification's history
+* ``cl_changes``          one row per event and purpose a placement's eligibility changed
+* ``cl_eligible``         current eligibility: (school year, purpose, placement)
+* ``cl_name_changes``     every display name a certification had in a year, by position
+* ``cl_names``            current display name of each certification in each year
+* ``cl_certifications``   each certification's latest name; ``cl_aliases`` every name key
+* ``cl_school_years``     each year on record
+* ``cl_position``         how far each projection has read the event log
+
+Positions are the event store's notification ids. Every batch of events is written
+with the new position in one transaction, so a crash replays the batch or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.catalog import YearCatalog
+from domain.certification import certification_key
+from domain.decision import Body, Purpose
+from events.application import event_kind
+from events.sql import Tx
+
+PROJECTION = "catalog"
+
+TABLES = (
+    "cl_history", "cl_changes", "cl_eligible", "cl_name_changes", "cl_names",
+    "cl_certifications", "cl_aliases", "cl_school_years",
+)
+
+HISTORY_COLUMNS = (
+    "position", "school_year", "kind", "certification_id", "certification_name", "sector",
+    "pathway", "to_sector", "to_pathway", "recognized", "old_name", "new_name", "purposes",
+    "reason", "note", "carried_from", "body", "decided_on", "reference", "business_rule",
+    "document", "document_sha256", "source_line", "recorded_by", "recorded_at",
+)
+
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS cl_history (
+        position BIGINT PRIMARY KEY, school_year TEXT NOT NULL, kind TEXT NOT NULL,
+        certification_id TEXT, certification_name TEXT, sector TEXT, pathway TEXT,
+        to_sector TEXT, to_pathway TEXT, recognized INTEGER, old_name TEXT, new_name TEXT,
+        purposes TEXT, reason TEXT, note TEXT, carried_from TEXT, body TEXT NOT NULL,
+        decided_on TEXT NOT NULL, reference TEXT, business_rule TEXT, document TEXT,
+        document_sha256 TEXT, source_line INTEGER, recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS cl_history_cert ON cl_history (certification_id, position)",
+    "CREATE INDEX IF NOT EXISTS cl_history_year ON cl_history (school_year, position)",
+    "CREATE INDEX IF NOT EXISTS cl_history_recorded ON cl_history (recorded_at, position)",
+    """CREATE TABLE IF NOT EXISTS cl_changes (
+        school_year TEXT NOT NULL, purpose TEXT NOT NULL, certification_id TEXT NOT NULL,
+        sector TEXT NOT NULL, pathway TEXT NOT NULL, position BIGINT NOT NULL,
+        eligible INTEGER NOT NULL, decided_on TEXT NOT NULL,
+        PRIMARY KEY (school_year, purpose, certification_id, sector, pathway, position))""",
+    """CREATE TABLE IF NOT EXISTS cl_eligible (
+        school_year TEXT NOT NULL, purpose TEXT NOT NULL, certification_id TEXT NOT NULL,
+        sector TEXT NOT NULL, pathway TEXT NOT NULL, position BIGINT NOT NULL,
+        PRIMARY KEY (school_year, purpose, certification_id, sector, pathway))""",
+    "CREATE INDEX IF NOT EXISTS cl_eligible_cert ON cl_eligible (certification_id)",
+    """CREATE TABLE IF NOT EXISTS cl_name_changes (
+        school_year TEXT NOT NULL, certification_id TEXT NOT NULL, position BIGINT NOT NULL,
+        name TEXT NOT NULL, decided_on TEXT NOT NULL,
+        PRIMARY KEY (school_year, certification_id, position))""",
+    """CREATE TABLE IF NOT EXISTS cl_names (
+        school_year TEXT NOT NULL, certification_id TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (school_year, certification_id))""",
+    """CREATE TABLE IF NOT EXISTS cl_certifications (
+        certification_id TEXT PRIMARY KEY, name TEXT NOT NULL, school_year TEXT NOT NULL,
+        position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS cl_aliases (
+        alias TEXT PRIMARY KEY, certification_id TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS cl_school_years (
+        school_year TEXT PRIMARY KEY, carried_from TEXT, position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS cl_position (
+        projection TEXT PRIMARY KEY, position BIGINT NOT NULL)""",
+)
+
+
+def create_tables(tx: Tx) -> None:
+    for statement in DDL:
+        tx.execute(statement)
+    tx.execute(
+        "INSERT INTO cl_position (projection, position) VALUES (?, 0) ON CONFLICT DO NOTHING",
+        (PROJECTION,),
+    )
+
+
+def clear_tables(tx: Tx) -> None:
+    """Empty every read-model table and rewind the position (for a rebuild)."""
+    for table in TABLES:
+        tx.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    tx.execute("UPDATE cl_position SET position = 0 WHERE projection = ?", (PROJECTION,))
+
+
+Key = tuple[str, str, str, str, str]  # school year, purpose, certification, sector, pathway
+
+
+@dataclass
+class Batch:
+    """The rows a run of consecutive events adds, netted per key so that a batch
+    is written with a handful of ``executemany`` calls whatever its size."""
+
+    history: list[tuple[Any, ...]] = field(default_factory=list)
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+    eligible: dict[Key, int | None] = field(default_factory=dict)  # position, or None: not eligible
+    first_names: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
+    renames: list[tuple[Any, ...]] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    school_years: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def add(self, position: int, event: Any) -> None:
+        """Fold one event into the batch."""
+        self.history.append(history_row(position, event))
+        if isinstance(event, YearCatalog.SchoolYearOpened):
+            carried = str(event.carried_from) if event.carried_from else None
+            self.school_years.append((str(event.school_year), carried, position))
+            return
+        year = str(event.school_year)
+        decided = event.decision.decided_on.isoformat()
+        for purpose, cert, sector, pathway, eligible in eligibility_changes(event):
+            key = (year, purpose, cert, sector, pathway)
+            self.changes.append((*key, position, int(eligible), decided))
+            self.eligible[key] = position if eligible else None
+        name = _new_name(event)
+        if name is not None:
+            cert = event.certification_id
+            row = (year, cert, position, name, decided)
+            if isinstance(event, YearCatalog.CertificationRenamed):
+                self.renames.append(row)
+            else:
+                self.first_names.setdefault((year, cert), row)
+            self.aliases[certification_key(name)] = cert
+            self.aliases[cert] = cert
+
+    def write(self, tx: Tx) -> None:
+        """Write the batch's rows (append-only tables first, then current state)."""
+        tx.executemany(
+            f"INSERT INTO cl_history ({', '.join(HISTORY_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({', '.join('?' * len(HISTORY_COLUMNS))})",
+            self.history,
+        )
+        tx.executemany(
+            "INSERT INTO cl_school_years (school_year, carried_from, position) VALUES (?, ?, ?)",
+            self.school_years,
+        )
+        tx.executemany("INSERT INTO cl_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.changes)
+        gone = [key for key, pos in self.eligible.items() if pos is None]
+        tx.executemany(
+            "DELETE FROM cl_eligible WHERE school_year = ? AND purpose = ? AND "
+            "certification_id = ? AND sector = ? AND pathway = ?",
+            gone,
+        )
+        tx.executemany(
+            "INSERT INTO cl_eligible VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (school_year, purpose, "
+            "certification_id, sector, pathway) DO UPDATE SET position = excluded.position",
+            [(*key, pos) for key, pos in self.eligible.items() if pos is not None],
+        )
+        # A certification keeps the first name it is listed under in a year until a
+        # rename; later listings printed differently do not change it.
+        firsts = list(self.first_names.values())
+        tx.executemany(
+            "INSERT INTO cl_name_changes SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM "
+            "cl_name_changes WHERE school_year = ? AND certification_id = ?)",
+            [(*row, row[0], row[1]) for row in firsts],
+        )
+        tx.executemany("INSERT INTO cl_names VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       [row[:2] + row[3:4] for row in firsts])
+        tx.executemany("INSERT INTO cl_name_changes VALUES (?, ?, ?, ?, ?)", self.renames)
+        tx.executemany(
+            "UPDATE cl_names SET name = ? WHERE school_year = ? AND certification_id = ?",
+            [(name, year, cert) for year, cert, _, name, _ in self.renames],
+        )
+        # A certification's own name is its name in the latest year it is listed in.
+        tx.executemany(
+            "INSERT INTO cl_certifications (certification_id, name, school_year, position) "
+            "SELECT n.certification_id, n.name, n.school_year, ? FROM cl_names n "
+            "WHERE n.school_year = ? AND n.certification_id = ? "
+            "ON CONFLICT (certification_id) DO UPDATE SET name = excluded.name, "
+            "school_year = excluded.school_year, position = excluded.position "
+            "WHERE excluded.school_year >= cl_certifications.school_year",
+            [(row[2], row[0], row[1]) for row in [*firsts, *self.renames]],
+        )
+        tx.executemany(
+            "INSERT INTO cl_aliases VALUES (?, ?) ON CONFLICT (alias) "
+            "DO UPDATE SET certification_id = excluded.certification_id",
+            list(self.aliases.items()),
+        )
+
+
+def eligibility_changes(event: Any) -> Iterable[tuple[str, str, str, str, bool]]:
+    """(purpose, certification, sector, pathway, eligible) for each change an event makes."""
+    cert = event.certification_id
+    if isinstance(event, YearCatalog.PlacementApproved):
+        for purpose in Purpose.granted_by(Body.SBE):
+            yield purpose.name, cert, event.sector, event.pathway, True
+    elif isinstance(event, YearCatalog.SwibVoteRecorded):
+        for purpose in Purpose.granted_by(Body.SWIB):
+            yield purpose.name, cert, event.sector, event.pathway, event.recognized
+    elif isinstance(event, YearCatalog.PlacementRemoved):
+        for purpose in Purpose:
+            yield purpose.name, cert, event.sector, event.pathway, False
+    elif isinstance(event, YearCatalog.PlacementMoved):
+        for purpose in event.purposes:
+            yield purpose, cert, event.sector, event.pathway, False
+            yield purpose, cert, event.to_sector, event.to_pathway, True
+
+
+def _new_name(event: Any) -> str | None:
+    if isinstance(event, YearCatalog.CertificationRenamed):
+        return str(event.new_name)
+    if isinstance(event, (YearCatalog.PlacementApproved, YearCatalog.SwibVoteRecorded,
+                          YearCatalog.PlacementMoved)):
+        return str(event.certification_name)
+    return None
+
+
+def history_row(position: int, event: Any) -> tuple[Any, ...]:
+    decision = event.decision
+    get = event.__dict__.get
+    recognized = get("recognized")
+    carried = get("carried_from")
+    purposes = get("purposes")
+    values = {
+        "position": position,
+        "school_year": str(event.school_year),
+        "kind": event_kind(event),
+        "certification_id": get("certification_id"),
+        "certification_name": get("certification_name") or get("new_name"),
+        "sector": get("sector"),
+        "pathway": get("pathway"),
+        "to_sector": get("to_sector"),
+        "to_pathway": get("to_pathway"),
+        "recognized": None if recognized is None else int(recognized),
+        "old_name": get("old_name"),
+        "new_name": get("new_name"),
+        "purposes": ",".join(purposes) if purposes else None,
+        "reason": get("reason"),
+        "note": get("note") or None,
+        "carried_from": str(carried) if carried else None,
+        "body": decision.body.name,
+        "decided_on": decision.decided_on.isoformat(),
+        "reference": decision.reference or None,
+        "business_rule": decision.business_rule or None,
+        "document": decision.document or None,
+        "document_sha256": decision.document_sha256 or None,
+        "source_line": get("source_line") or None,
+        "recorded_by": event.recorded_by,
+        "recorded_at": event.timestamp.isoformat(timespec="microseconds"),
+    }
+    return tuple(values[c] for c in HISTORY_COLUMNS)
