@@ -567,12 +567,17 @@ class YearCatalog(Aggregate):
         )
 
     def _listing_fields(self, listing: Listing, decision: Decision, recorded_by: str) -> dict[str, Any]:
+        # A placement already on record keeps the sector and pathway as first printed.
+        placement = listing.placement
+        standing = self.standing(placement)
+        sector, pathway = (standing.sector, standing.pathway) if standing else (
+            placement.sector, placement.pathway)
         return {
             "school_year": self.school_year,
             "certification_id": listing.certification_id,
             "certification_name": listing.certification_name,
-            "sector": listing.placement.sector,
-            "pathway": listing.placement.pathway,
+            "sector": sector,
+            "pathway": pathway,
             "decision": decision,
             "source_line": listing.source_line,
             "note": listing.note,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from domain.errors import InvalidDecisionError
+from domain.errors import DecisionDateError, InvalidDecisionError, ReasonRequiredError
 from domain.school_year import SchoolYear
 
 MAX_TEXT = 500
@@ -72,10 +72,10 @@ class Decision:
                 f"{year}: decisions for it are dated {earliest.isoformat()} to "
                 f"{latest.isoformat()}"
             )
-            raise InvalidDecisionError(msg)
+            raise DecisionDateError(msg)
         if self.decided_on > today:
             msg = f"Decision date {self.decided_on.isoformat()} is in the future"
-            raise InvalidDecisionError(msg)
+            raise DecisionDateError(msg)
 
     def require_body(self, body: Body, what: str) -> None:
         if self.body is not body:
@@ -92,7 +92,7 @@ def require_reason(reason: str) -> str:
     cleaned = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not cleaned:
         msg = f"A reason is required, got {reason!r}"
-        raise InvalidDecisionError(msg)
+        raise ReasonRequiredError(msg)
     if len(cleaned) > MAX_TEXT:
         msg = f"Reason is longer than {MAX_TEXT} characters"
         raise InvalidDecisionError(msg)

@@ -5,7 +5,9 @@ Every error names the value it refused. The tree::
     CertLedgerError
     ├── InvalidInputError              a value is malformed
     │   ├── InvalidSchoolYearError
-    │   ├── InvalidDecisionError       body, date or reason does not fit the decision
+    │   ├── InvalidDecisionError       body or reference does not fit the decision
+    │   │   ├── DecisionDateError      the date contradicts the school year (or is in the future)
+    │   │   └── ReasonRequiredError    a removal gives no reason
     │   └── InvalidNameError
     ├── DocumentError                  a document cannot be read as a certification list
     │   └── StatedCountMismatchError   the document's own count disagrees with its table
@@ -38,6 +40,14 @@ class InvalidSchoolYearError(InvalidInputError):
 
 class InvalidDecisionError(InvalidInputError):
     """A decision's body, date, reference or reason does not fit what it decides."""
+
+
+class DecisionDateError(InvalidDecisionError):
+    """A decision's date contradicts the school year it decides, or is in the future."""
+
+
+class ReasonRequiredError(InvalidDecisionError):
+    """A removal must say why; the reason was empty."""
 
 
 class InvalidNameError(InvalidInputError):

@@ -1,0 +1,151 @@
+"""The ``certledger`` command: serve the API, import documents, rebuild read models."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from api.settings import SEED_DOCUMENT, Settings
+from domain.errors import CertLedgerError
+from domain.school_year import SchoolYear
+from events.importing import read_document_file
+from events.store import Store, StoreLocation
+
+
+def _store(settings: Settings) -> Store:
+    return Store(StoreLocation.parse(settings.db))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if args.seed_if_empty:
+        seeded = _import(settings, SEED_DOCUMENT, if_empty=True, dry_run=False, recorded_by=_who())
+        if seeded:
+            return seeded
+    print(f"certledger: serving GraphQL on http://{args.host}:{args.port}/graphql "
+          f"(store: {StoreLocation.parse(settings.db).describe()})", flush=True)
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level=args.log_level, proxy_headers=False,
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    return _import(
+        settings, Path(args.path), if_empty=args.if_empty, dry_run=args.dry_run,
+        recorded_by=args.recorded_by or _who(), corrections=args.corrections,
+        school_year=args.school_year, swib_voted_on=args.swib_voted_on,
+        sbe_approved_on=args.sbe_approved_on, reference=args.reference or "",
+    )
+
+
+def _import(
+    settings: Settings, path: Path, *, if_empty: bool, dry_run: bool, recorded_by: str,
+    corrections: Path | None = None, school_year: str | None = None,
+    swib_voted_on: str | None = None, sbe_approved_on: str | None = None, reference: str = "",
+) -> int:
+    store = _store(settings)
+    try:
+        if if_empty and (store.ledger.recorder.max_notification_id() or 0) > 0:
+            print(f"certledger: store already holds events; {path.name} not imported")
+            store.sync()
+            return 0
+        listing = read_document_file(
+            path, corrections=corrections,
+            school_year=SchoolYear.parse(school_year) if school_year else None,
+            swib_voted_on=date.fromisoformat(swib_voted_on) if swib_voted_on else None,
+            sbe_approved_on=date.fromisoformat(sbe_approved_on) if sbe_approved_on else None,
+            reference=reference,
+        )
+        recorded = store.ledger.import_list(listing, recorded_by=recorded_by, dry_run=dry_run)
+        store.sync()
+    except (CertLedgerError, ValueError) as e:
+        print(f"certledger import: refused: {e}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    verb = "would record" if dry_run else "recorded"
+    print(
+        f"certledger: {path.name}: {len(listing.rows)} rows for {listing.school_year}; "
+        f"{verb} {len(recorded.events)} events, {recorded.unchanged} already on record"
+    )
+    for note in recorded.notes:
+        print(f"  correction applied: {note}")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        started = time.perf_counter()
+        position = store.projector.rebuild()
+        print(f"certledger: read model rebuilt to event {position} "
+              f"in {time.perf_counter() - started:.2f}s")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from api.schema import export
+
+    print(f"certledger: wrote {export(Path(args.output))}")
+    return 0
+
+
+def _who() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="certledger", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="API processes (use PostgreSQL for more than one host)")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--seed-if-empty", action="store_true",
+                       help=f"import {SEED_DOCUMENT.name} first if the store holds no events")
+    serve.set_defaults(run=cmd_serve)
+
+    imp = sub.add_parser("import", help="record the decisions in an agenda item text or CSV/TSV list")
+    imp.add_argument("path")
+    imp.add_argument("--dry-run", action="store_true", help="show what would be recorded; record nothing")
+    imp.add_argument("--if-empty", action="store_true", help="import only if the store holds no events")
+    imp.add_argument("--corrections", type=Path, help="reviewed corrections (default: <name>.corrections.toml beside it)")
+    imp.add_argument("--recorded-by", help="who is recording (default: cli:<user>)")
+    imp.add_argument("--school-year", help="CSV/TSV lists: the school year, e.g. 2026-2027")
+    imp.add_argument("--swib-voted-on", help="CSV/TSV lists: date of the SWIB vote (YYYY-MM-DD)")
+    imp.add_argument("--sbe-approved-on", help="CSV/TSV lists: date of the SBE approval (YYYY-MM-DD)")
+    imp.add_argument("--reference", help="CSV/TSV lists: the SBE agenda item letter, e.g. J")
+    imp.set_defaults(run=cmd_import)
+
+    rebuild = sub.add_parser("rebuild", help="rebuild the read model from the first event")
+    rebuild.set_defaults(run=cmd_rebuild)
+
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--output", default="schema.graphql")
+    export.set_defaults(run=cmd_export_schema)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    return int(args.run(args, Settings.from_env()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Per-request state: the store, the caller, and DataLoaders (never shared between requests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+
+from events.queries import CatalogRow, CertificationRecord, HistoryEntry, PlacementRow, TimePoint
+from api.settings import Settings
+from events.store import Store
+
+T = TypeVar("T")
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking store work in a worker thread, so the event loop keeps serving."""
+    return await run_in_threadpool(fn, *args)
+
+
+@dataclass
+class Loaders:
+    """Batch the per-certification lookups of one request into one query each."""
+
+    store: Store
+    history: dict[TimePoint, DataLoader[str, list[HistoryEntry]]] = field(default_factory=dict)
+    placements: dict[str, DataLoader[str, list[PlacementRow]]] = field(default_factory=dict)
+    records: DataLoader[str, CertificationRecord | None] = field(init=False)
+    catalog: DataLoader[tuple[str, str, TimePoint], list[CatalogRow]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        reader = self.store.reader
+
+        async def load_catalogs(keys: list[tuple[str, str, TimePoint]]) -> list[list[CatalogRow]]:
+            return await off_loop(lambda: [reader.catalog(*key) for key in keys])
+
+        self.catalog = DataLoader(load_catalogs)
+
+        async def load_records(ids: list[str]) -> list[CertificationRecord | None]:
+            found = await off_loop(reader.certifications, ids)
+            return [found.get(i) for i in ids]
+
+        self.records = DataLoader(load_records)
+
+    def history_at(self, at: TimePoint) -> DataLoader[str, list[HistoryEntry]]:
+        if at not in self.history:
+            reader = self.store.reader
+
+            async def load(ids: list[str]) -> list[list[HistoryEntry]]:
+                found = await off_loop(reader.history, ids, at)
+                return [found[i] for i in ids]
+
+            self.history[at] = DataLoader(load)
+        return self.history[at]
+
+    def placements_for(self, purpose: str) -> DataLoader[str, list[PlacementRow]]:
+        if purpose not in self.placements:
+            reader = self.store.reader
+
+            async def load(ids: list[str]) -> list[list[PlacementRow]]:
+                found = await off_loop(reader.placements, ids, purpose)
+                return [found[i] for i in ids]
+
+            self.placements[purpose] = DataLoader(load)
+        return self.placements[purpose]
+
+
+@dataclass
+class Context:
+    """What every resolver can reach."""
+
+    store: Store
+    settings: Settings
+    loaders: Loaders
+    actor: str | None = None  # the name of the caller's token, if any
+    role: str | None = None
+    request: Any = None
+    response: Any = None
+
+
+Info = strawberry.Info[Context, Any]

@@ -1,0 +1,65 @@
+"""Turning GraphQL arguments into domain values, refusing bad ones with a clear message."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from api.errors import UserError
+from domain.school_year import SchoolYear
+from events.queries import TimePoint
+
+
+def parse_school_year(label: str) -> SchoolYear:
+    """A school year argument; InvalidSchoolYearError (BAD_USER_INPUT) names a bad one."""
+    return SchoolYear.parse(label)
+
+
+def check_recorded_as_of(moment: datetime | None) -> datetime | None:
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise UserError(
+            f"recordedAsOf {moment.isoformat()!r} has no time zone: give one, e.g. "
+            f"{moment.isoformat()}Z"
+        )
+    return moment
+
+
+@dataclass(frozen=True)
+class Page:
+    """A validated page request: how many items, starting after which offset."""
+
+    first: int
+    offset: int
+
+
+def encode_cursor(kind: str, value: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
+
+
+def decode_cursor(kind: str, cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != kind or not value.isdigit():
+            raise ValueError(text)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise UserError(f"Invalid cursor {cursor!r}: pass a cursor this list returned") from None
+
+
+def page(first: int | None, after: str | None, kind: str, *, default: int, maximum: int) -> Page:
+    """Validate ``first`` (0..maximum) and decode ``after``."""
+    count = default if first is None else first
+    if count < 0 or count > maximum:
+        raise UserError(f"Invalid first {count}: it must be between 0 and {maximum}")
+    start = decode_cursor(kind, after) if after is not None else 0
+    return Page(count, start)
+
+
+def time_point_args(as_of: date | None, recorded_as_of: datetime | None) -> tuple[date | None, datetime | None]:
+    return as_of, check_recorded_as_of(recorded_as_of)
+
+
+NOW = TimePoint()

@@ -1,0 +1,55 @@
+"""The GraphQL schema, and its SDL (committed as ``schema.graphql``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types.execution import ExecutionResult
+
+from api.errors import classify_result
+from api.queries import Query
+from api.settings import PROJECT_ROOT
+
+SDL_PATH = PROJECT_ROOT / "schema.graphql"
+
+
+class CertLedgerSchema(strawberry.Schema):
+    """Every result leaves with each error coded, and unexpected errors masked.
+
+    Done here rather than in a schema extension because a parse error thrown through
+    ``ParserCache`` skips the other extensions' operation hooks.
+    """
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        return classify_result(await super().execute(*args, **kwargs))
+
+    def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        return classify_result(super().execute_sync(*args, **kwargs))
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Not logged here: ``classify`` logs the unexpected ones, and user errors are not news."""
+
+
+def build_schema() -> strawberry.Schema:
+    """Build the schema. Extensions are passed as classes or factories, never instances,
+    so no state is shared between concurrent requests."""
+    return CertLedgerSchema(
+        query=Query,
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"
+
+
+def export(path: Path = SDL_PATH) -> Path:
+    path.write_text(sdl(), encoding="utf-8")
+    return path

@@ -1,0 +1,49 @@
+"""Configuration: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEED_DOCUMENT = PROJECT_ROOT / "data" / "sbe-2025-04-17-consent-item-j.txt"
+DEFAULT_DB = "var/certledger.sqlite3"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the API and CLI take from the environment."""
+
+    db: str = DEFAULT_DB
+    max_page_size: int = 500
+    default_page_size: int = 50
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_body_bytes: int = 6 * 1024 * 1024
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    poll_interval: float = 0.5
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            db=os.environ.get("CERTLEDGER_DB", "").strip() or DEFAULT_DB,
+            max_page_size=_int("CERTLEDGER_MAX_PAGE_SIZE", 500),
+            max_query_depth=_int("CERTLEDGER_MAX_QUERY_DEPTH", 12),
+            allowed_origins=_list("CERTLEDGER_ALLOWED_ORIGINS"),
+        )

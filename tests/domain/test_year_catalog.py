@@ -1,0 +1,169 @@
+"""The year catalog's rules: given prior decisions, when a command, then events or a refusal."""
+
+from datetime import date
+
+import pytest
+
+from domain.catalog import Drop, Move, YearCatalog
+from domain.certification import Listing, Placement
+from domain.decision import Body, Decision, Purpose
+from domain.errors import (
+    AlreadyApprovedError,
+    DecisionDateError,
+    DecisionOrderError,
+    InvalidDecisionError,
+    InvalidInputError,
+    ReasonRequiredError,
+    UnknownCertificationError,
+    UnknownPlacementError,
+)
+from domain.school_year import SchoolYear
+
+YEAR = SchoolYear.parse("2025-2026")
+TODAY = date(2026, 12, 3)
+SWIB_VOTE = Decision(Body.SWIB, date(2025, 2, 20), "SWIB vote of 2025-02-20")
+SBE_ITEM_J = Decision(Body.SBE, date(2025, 4, 17), "Consent agenda item J", "9.2")
+CORE_CARPENTRY = Listing(Placement.of("Architecture & Construction", "Carpentry", "nccer-core-curriculum"),
+                         "NCCER Core Curriculum", 27)
+CORE_WELDING = Listing(Placement.of("Manufacturing", "Welding", "nccer-core-curriculum"),
+                       "NCCER Core Curriculum", 52)
+FAA = Listing(Placement.of("Science, Technology, Engineering, & Mathematics", "Unmanned Aerial Systems",
+                           "faa-part-107"), "FAA Part 107", 56)
+
+
+def approved_year() -> YearCatalog:
+    catalog = YearCatalog.open(YEAR, SWIB_VOTE, "test", today=TODAY)
+    catalog.record_swib_vote(SWIB_VOTE, [CORE_CARPENTRY, CORE_WELDING, FAA], recognized=True,
+                             recorded_by="test", today=TODAY)
+    catalog.approve(SBE_ITEM_J, [CORE_CARPENTRY, CORE_WELDING, FAA], recorded_by="test", today=TODAY)
+    catalog.collect_events()
+    return catalog
+
+
+def test_swib_vote_and_sbe_approval_are_separate_facts_with_provenance():
+    catalog = YearCatalog.open(YEAR, SWIB_VOTE, "test:editor", today=TODAY)
+    catalog.record_swib_vote(SWIB_VOTE, [CORE_CARPENTRY], recognized=True, recorded_by="test:editor", today=TODAY)
+    standing = catalog.listed()[0]
+    assert standing.purposes == [Purpose.PERKINS_PROGRAM_QUALITY, Purpose.INDUSTRY_CERTIFICATION_GRANT]
+    catalog.approve(SBE_ITEM_J, [CORE_CARPENTRY], recorded_by="test:editor", today=TODAY)
+    opened, vote, approval = catalog.collect_events()
+    assert type(opened).__name__ == "SchoolYearOpened" and opened.school_year == YEAR
+    assert (vote.recognized, vote.decision.decided_on, vote.source_line) == (True, date(2025, 2, 20), 27)
+    assert approval.decision == SBE_ITEM_J and approval.decision.business_rule == "9.2"
+    assert approval.recorded_by == "test:editor" and approval.school_year == YEAR
+    assert Purpose.ACCOUNTABILITY_ACCELERATION in catalog.listed()[0].purposes
+
+
+def test_events_have_explicit_stable_topics_and_are_immutable():
+    catalog = approved_year()
+    catalog.remove(SBE_ITEM_J, Drop("faa-part-107", "Vendor retired the exam"), recorded_by="t", today=TODAY)
+    (event,) = catalog.collect_events()
+    assert type(event).TOPIC == "certledger:PlacementRemoved"
+    with pytest.raises(AttributeError):
+        event.reason = "edited"  # type: ignore[misc]
+
+
+def test_approving_twice_is_refused_and_triggers_nothing():
+    catalog = approved_year()
+    new = Listing(Placement.of("Manufacturing", "Welding", "nccer-welding-level-1"), "NCCER Welding Level 1")
+    with pytest.raises(AlreadyApprovedError, match="NCCER Core Curriculum.*already approved for 2025-2026"):
+        catalog.approve(SBE_ITEM_J, [new, CORE_CARPENTRY], recorded_by="t", today=TODAY)
+    assert catalog.collect_events() == []
+
+
+def test_approval_must_be_decided_by_the_sbe_and_within_the_school_year():
+    catalog = approved_year()
+    new = Listing(Placement.of("Manufacturing", "Welding", "nccer-welding-level-1"), "NCCER Welding Level 1")
+    with pytest.raises(InvalidDecisionError, match="decided by the SBE, not the SWIB"):
+        catalog.approve(SWIB_VOTE, [new], recorded_by="t", today=TODAY)
+    with pytest.raises(DecisionDateError, match="2027-01-05 contradicts school year 2025-2026"):
+        catalog.approve(Decision(Body.SBE, date(2027, 1, 5)), [new], recorded_by="t", today=date(2027, 2, 1))
+    with pytest.raises(DecisionDateError, match="in the future"):
+        catalog.approve(Decision(Body.SBE, date(2026, 5, 1)), [new], recorded_by="t", today=date(2026, 4, 1))
+
+
+def test_removal_needs_a_reason_and_a_listed_certification():
+    catalog = approved_year()
+    with pytest.raises(ReasonRequiredError, match="A reason is required"):
+        catalog.remove(SBE_ITEM_J, Drop("faa-part-107", "   "), recorded_by="t", today=TODAY)
+    with pytest.raises(UnknownCertificationError, match="Unknown certification 'CCNA' in 2025-2026"):
+        catalog.remove(SBE_ITEM_J, Drop("CCNA", "not offered"), recorded_by="t", today=TODAY)
+    with pytest.raises(UnknownPlacementError, match="not listed under Manufacturing / Carpentry"):
+        catalog.remove(SBE_ITEM_J, Drop("nccer-core-curriculum", "x", "Manufacturing", "Carpentry"),
+                       recorded_by="t", today=TODAY)
+    assert catalog.collect_events() == []
+
+
+def test_removing_from_the_whole_year_removes_every_placement():
+    catalog = approved_year()
+    later = Decision(Body.SBE, date(2025, 9, 18), "Consent agenda item F")
+    catalog.remove(later, Drop("NCCER Core Curriculum", "Curriculum withdrawn"), recorded_by="t", today=TODAY)
+    removed = catalog.collect_events()
+    assert [(e.sector, e.pathway) for e in removed] == [
+        ("Architecture & Construction", "Carpentry"), ("Manufacturing", "Welding")]
+    assert [s.certification_id for s in catalog.listed()] == ["faa-part-107"]
+
+
+def test_a_decision_cannot_predate_one_already_recorded_for_the_placement():
+    catalog = approved_year()
+    before = Decision(Body.SBE, date(2025, 3, 1), "Earlier item")
+    with pytest.raises(DecisionOrderError, match="last decided on 2025-04-17"):
+        catalog.remove(before, Drop("faa-part-107", "x"), recorded_by="t", today=TODAY)
+
+
+def test_rename_keeps_identity_and_finds_the_certification_by_either_name():
+    catalog = approved_year()
+    catalog.rename(SBE_ITEM_J, "faa-part-107", "FAA Part 107 Remote Pilot", recorded_by="t", today=TODAY)
+    (renamed,) = catalog.collect_events()
+    assert (renamed.old_name, renamed.new_name, renamed.certification_id) == (
+        "FAA Part 107", "FAA Part 107 Remote Pilot", "faa-part-107")
+    assert catalog.certification_id_for("FAA Part 107 Remote Pilot") == "faa-part-107"
+    assert catalog.certification_id_for("FAA Part 107") == "faa-part-107"
+    with pytest.raises(AlreadyApprovedError, match="belongs to another certification"):
+        catalog.rename(SBE_ITEM_J, "faa-part-107", "NCCER Core Curriculum", recorded_by="t", today=TODAY)
+
+
+def test_move_keeps_what_the_placement_counts_for():
+    catalog = approved_year()
+    catalog.move(SBE_ITEM_J, Move("faa-part-107", "Science, Technology, Engineering, & Mathematics",
+                                  "Unmanned Aerial Systems", "Transportation & Logistics", "Aviation"),
+                 recorded_by="t", today=TODAY)
+    (moved,) = catalog.collect_events()
+    assert moved.purposes == [p.name for p in Purpose]
+    [faa] = [s for s in catalog.listed() if s.certification_id == "faa-part-107"]
+    assert (faa.sector, faa.pathway, faa.approved, faa.recognized) == (
+        "Transportation & Logistics", "Aviation", True, True)
+
+
+def test_carry_forward_opens_the_next_year_with_named_changes_in_one_decision():
+    catalog = approved_year()
+    decision = Decision(Body.SBE, date(2026, 4, 16), "Consent agenda item K", "9.2")
+    welding = Listing(Placement.of("Manufacturing", "Welding", "nccer-welding-level-1"), "NCCER Welding Level 1")
+    nxt = catalog.carry_forward(
+        decision,
+        drops=[Drop("faa-part-107", "No longer aligned to the program of study")],
+        renames=[("nccer-core-curriculum", "NCCER Core Curriculum (5th Edition)")],
+        moves=[Move("nccer-core-curriculum", "Manufacturing", "Welding", "Manufacturing", "Metal Fabrication")],
+        additions=[welding],
+        recorded_by="t", today=TODAY,
+    )
+    kinds = [type(e).__name__ for e in nxt.pending_events]
+    assert kinds == ["SchoolYearOpened", "PlacementApproved", "PlacementMoved", "PlacementDropped",
+                     "PlacementApproved", "CertificationRenamed"]
+    assert nxt.school_year == SchoolYear(2026) and nxt.carried_from == YEAR
+    assert {(s.pathway, s.certification_id) for s in nxt.listed()} == {
+        ("Carpentry", "nccer-core-curriculum"), ("Metal Fabrication", "nccer-core-curriculum"),
+        ("Welding", "nccer-welding-level-1")}
+    assert nxt.names["nccer-core-curriculum"] == "NCCER Core Curriculum (5th Edition)"
+    assert catalog.collect_events() == []  # the year carried from is untouched
+
+
+def test_carry_forward_refuses_changes_to_what_is_not_on_the_list():
+    catalog = approved_year()
+    decision = Decision(Body.SBE, date(2026, 4, 16))
+    with pytest.raises(UnknownCertificationError, match="'CCNA'"):
+        catalog.carry_forward(decision, drops=[Drop("CCNA", "x")], recorded_by="t", today=TODAY)
+    with pytest.raises(ReasonRequiredError):
+        catalog.carry_forward(decision, drops=[Drop("faa-part-107", "")], recorded_by="t", today=TODAY)
+    with pytest.raises(InvalidInputError, match="already named"):
+        catalog.carry_forward(decision, renames=[("faa-part-107", "FAA Part 107")], recorded_by="t", today=TODAY)
