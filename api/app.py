@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +14,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from api.auth import bearer_token
 from api.context import Context, Loaders
+from api.live import PositionWatch
 from api.schema import build_schema
 from api.settings import Settings
 from events.store import Store, StoreLocation
@@ -31,9 +34,10 @@ class GraphQLView(GraphQL[Context, None]):
         self.settings = settings
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        store: Store = request.app.state.store
+        state = request.app.state
         return Context(
-            store=store, settings=self.settings, loaders=Loaders(store),
+            store=state.store, settings=self.settings, loaders=Loaders(state.store),
+            token=bearer_token(request.headers.get("authorization")), watch=state.watch,
             request=request, response=response,
         )
 
@@ -47,11 +51,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store or await run_in_threadpool(open_store, settings)
+        app.state.watch = PositionWatch(asyncio.get_running_loop())
+        app.state.store.projector.add_listener(app.state.watch.advanced)
         if owned:
             await run_in_threadpool(app.state.store.start)
         try:
             yield
         finally:
+            app.state.store.projector.remove_listener(app.state.watch.advanced)
             if owned:
                 await run_in_threadpool(app.state.store.close)
 

@@ -93,6 +93,29 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        if args.action == "create":
+            token = store.tokens.create(args.name, args.role)
+            print(f"certledger: created {args.role} token {args.name!r}. It is shown only this once;")
+            print("store it now (it is kept only as a hash):")
+            print(token)
+        elif args.action == "revoke":
+            store.tokens.revoke(args.name)
+            print(f"certledger: token {args.name!r} revoked")
+        else:
+            for info in store.tokens.list():
+                state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+                print(f"{info.name}\t{info.role}\tcreated {info.created_at}\t{state}")
+    except CertLedgerError as e:
+        print(f"certledger token: refused: {e}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     from api.schema import export
 
@@ -131,6 +154,16 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--sbe-approved-on", help="CSV/TSV lists: date of the SBE approval (YYYY-MM-DD)")
     imp.add_argument("--reference", help="CSV/TSV lists: the SBE agenda item letter, e.g. J")
     imp.set_defaults(run=cmd_import)
+
+    token = sub.add_parser("token", help="manage editors' bearer tokens")
+    token_sub = token.add_subparsers(dest="action", required=True)
+    create = token_sub.add_parser("create", help="create a token (shown once)")
+    create.add_argument("name")
+    create.add_argument("--role", default="editor", choices=["editor", "reader"])
+    revoke = token_sub.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("name")
+    token_sub.add_parser("list", help="list tokens (names and roles, never secrets)")
+    token.set_defaults(run=cmd_token)
 
     rebuild = sub.add_parser("rebuild", help="rebuild the read model from the first event")
     rebuild.set_defaults(run=cmd_rebuild)

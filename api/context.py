@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from events.queries import CatalogRow, CertificationRecord, HistoryEntry, PlacementRow, TimePoint
 from api.settings import Settings
 from events.store import Store
+from events.tokens import TokenHolder
 
 T = TypeVar("T")
 
@@ -76,8 +77,9 @@ class Context:
     store: Store
     settings: Settings
     loaders: Loaders
-    actor: str | None = None  # the name of the caller's token, if any
-    role: str | None = None
+    token: str | None = None  # the bearer token sent, checked only by mutations
+    holder: TokenHolder | None = None  # set once a mutation's token is checked
+    watch: Any = None  # PositionWatch, for live updates
     request: Any = None
     response: Any = None
 

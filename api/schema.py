@@ -11,6 +11,8 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types.execution import ExecutionResult
 
 from api.errors import classify_result
+from api.live import Subscription
+from api.mutations import Mutation
 from api.queries import Query
 from api.settings import PROJECT_ROOT
 
@@ -30,8 +32,19 @@ class CertLedgerSchema(strawberry.Schema):
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         return classify_result(super().execute_sync(*args, **kwargs))
 
+    async def subscribe(self, *args: Any, **kwargs: Any) -> Any:
+        result = await super().subscribe(*args, **kwargs)
+        if hasattr(result, "__aiter__"):
+            return _classified(result)
+        return classify_result(result)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Not logged here: ``classify`` logs the unexpected ones, and user errors are not news."""
+
+
+async def _classified(results: Any) -> Any:
+    async for result in results:
+        yield classify_result(result)
 
 
 def build_schema() -> strawberry.Schema:
@@ -39,6 +52,8 @@ def build_schema() -> strawberry.Schema:
     so no state is shared between concurrent requests."""
     return CertLedgerSchema(
         query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

@@ -267,6 +267,10 @@ class SchoolYearSummary:
     carried_from: str | None = strawberry.field(
         description="The year whose list this year was carried forward from, if any."
     )
+    version: int = strawberry.field(
+        description="Number of events recorded for the year: pass it as a mutation's "
+        "expectedVersion so a change made meanwhile by someone else is refused, not overwritten."
+    )
     at: strawberry.Private[TimePoint]
 
     @strawberry.field(description="Number of placements eligible for a purpose.")
@@ -286,3 +290,43 @@ class SchoolYearSummary:
     ) -> int:
         rows = await info.context.loaders.catalog.load((self.school_year, purpose.name, self.at))
         return len({r.certification_id for r in rows})
+
+
+@strawberry.enum(description="How a certification differs between two school years.")
+class ChangeKind(Enum):
+    ADDED = strawberry.enum_value("ADDED", description="On the later list only.")
+    REMOVED = strawberry.enum_value("REMOVED", description="On the earlier list only.")
+    RENAMED = strawberry.enum_value("RENAMED", description="On both, under different names.")
+    MOVED = strawberry.enum_value("MOVED", description="On both, in different sectors or pathways.")
+
+
+@strawberry.type(description="A certification's name and placements in one of the years compared.")
+class Standing:
+    name: str = strawberry.field(description="Its display name that year.")
+    placements: list[Placement] = strawberry.field(description="Where it was listed that year.")
+
+
+@strawberry.type(description="One certification's change between two years, and why.")
+class CertificationChange:
+    kind: ChangeKind = strawberry.field(description="What changed.")
+    certification: Certification = strawberry.field(description="The certification.")
+    before: Standing | None = strawberry.field(description="Its standing in the earlier year (null if added).")
+    after: Standing | None = strawberry.field(description="Its standing in the later year (null if removed).")
+    decisions: list[RecordedEvent] = strawberry.field(
+        description="The events of the later year that caused the change, each with its decision; "
+        "empty when the later year's list simply does not repeat an entry."
+    )
+
+
+@strawberry.type(description="What differs between two school years' lists for a purpose.")
+class YearChanges:
+    from_year: str = strawberry.field(description="The earlier year compared.")
+    to_year: str = strawberry.field(description="The later year compared.")
+    purpose: EligibilityPurpose = strawberry.field(description="The purpose the lists are for.")
+    added: list[CertificationChange] = strawberry.field(description="Certifications added.")
+    removed: list[CertificationChange] = strawberry.field(description="Certifications removed.")
+    renamed: list[CertificationChange] = strawberry.field(description="Certifications renamed.")
+    moved: list[CertificationChange] = strawberry.field(
+        description="Certifications whose sectors or pathways changed.")
+    unchanged_count: int = strawberry.field(
+        description="Certifications on both lists with the same name and placements.")

@@ -49,10 +49,16 @@ class Recorded:
 
     school_year: SchoolYear
     events: list[YearCatalog.Event | YearCatalog.SchoolYearOpened]
-    position: int | None = None
+    positions: list[int] = field(default_factory=list)  # notification ids, one per event
+    version: int = 0  # the school year's version after the command
     dry_run: bool = False
     unchanged: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def position(self) -> int | None:
+        """The notification id of the last event recorded, if any."""
+        return self.positions[-1] if self.positions else None
 
 
 class Ledger(Application[UUID]):
@@ -89,11 +95,20 @@ class Ledger(Application[UUID]):
         assert isinstance(catalog, YearCatalog)
         return catalog
 
-    def _catalog_or_open(self, year: SchoolYear, decision: Decision, recorded_by: str) -> YearCatalog:
+    def _catalog_or_open(
+        self, year: SchoolYear, decision: Decision, recorded_by: str, expected_version: int | None = None
+    ) -> YearCatalog:
         try:
-            return self.catalog(year)
+            return self._catalog_at(year, expected_version)
         except UnknownSchoolYearError:
+            _check_version(year, 0, expected_version)
             return YearCatalog.open(year, decision, recorded_by, today=self.today())
+
+    def _catalog_at(self, year: SchoolYear, expected_version: int | None) -> YearCatalog:
+        """The year's catalog, refused if it has moved on from the version the caller read."""
+        catalog = self.catalog(year)
+        _check_version(year, catalog.version, expected_version)
+        return catalog
 
     def resolve(self, catalog: YearCatalog, certification: str) -> str:
         """The id for a certification named in a command: known this year, known in
@@ -132,10 +147,11 @@ class Ledger(Application[UUID]):
         *,
         recognized: bool,
         recorded_by: str,
+        expected_version: int | None = None,
         dry_run: bool = False,
     ) -> Recorded:
         """Record a SWIB vote recognizing (or withdrawing recognition of) placements."""
-        catalog = self._catalog_or_open(year, decision, recorded_by)
+        catalog = self._catalog_or_open(year, decision, recorded_by, expected_version)
         catalog.record_swib_vote(
             decision, self.listings(catalog, placements), recognized=recognized,
             recorded_by=recorded_by, today=self.today(),
@@ -149,10 +165,11 @@ class Ledger(Application[UUID]):
         placements: Sequence[PlacementSpec],
         *,
         recorded_by: str,
+        expected_version: int | None = None,
         dry_run: bool = False,
     ) -> Recorded:
         """Record the SBE's approval of placements for the year."""
-        catalog = self._catalog_or_open(year, decision, recorded_by)
+        catalog = self._catalog_or_open(year, decision, recorded_by, expected_version)
         catalog.approve(
             decision, self.listings(catalog, placements), recorded_by=recorded_by,
             today=self.today(),
@@ -161,28 +178,28 @@ class Ledger(Application[UUID]):
 
     def remove(
         self, year: SchoolYear, decision: Decision, drop: Drop, *, recorded_by: str,
-        dry_run: bool = False,
+        expected_version: int | None = None, dry_run: bool = False,
     ) -> Recorded:
         """Take a certification (or one placement of it) off the year's list."""
-        catalog = self.catalog(year)
+        catalog = self._catalog_at(year, expected_version)
         catalog.remove(decision, drop, recorded_by=recorded_by, today=self.today())
         return self._save(year, [catalog], dry_run=dry_run)
 
     def rename(
         self, year: SchoolYear, decision: Decision, certification: str, new_name: str, *,
-        recorded_by: str, dry_run: bool = False,
+        recorded_by: str, expected_version: int | None = None, dry_run: bool = False,
     ) -> Recorded:
         """Record a vendor rename of a certification on the year's list."""
-        catalog = self.catalog(year)
+        catalog = self._catalog_at(year, expected_version)
         catalog.rename(decision, certification, new_name, recorded_by=recorded_by, today=self.today())
         return self._save(year, [catalog], dry_run=dry_run)
 
     def move(
         self, year: SchoolYear, decision: Decision, move: Move, *, recorded_by: str,
-        dry_run: bool = False,
+        expected_version: int | None = None, dry_run: bool = False,
     ) -> Recorded:
         """Move a placement to another sector and pathway."""
-        catalog = self.catalog(year)
+        catalog = self._catalog_at(year, expected_version)
         catalog.move(decision, move, recorded_by=recorded_by, today=self.today())
         return self._save(year, [catalog], dry_run=dry_run)
 
@@ -250,8 +267,8 @@ class Ledger(Application[UUID]):
                 )
         result = self._save(listing.school_year, [catalog], dry_run=dry_run)
         return Recorded(
-            result.school_year, result.events, result.position, dry_run, unchanged,
-            list(listing.corrections),
+            result.school_year, result.events, result.positions, result.version, dry_run,
+            unchanged, list(listing.corrections),
         )
 
     def _listing_of(self, catalog: YearCatalog, row: ListedRow) -> Listing:
@@ -263,7 +280,7 @@ class Ledger(Application[UUID]):
     def _save(self, year: SchoolYear, catalogs: list[YearCatalog], *, dry_run: bool) -> Recorded:
         events: list[Any] = [e for c in catalogs for e in c.pending_events]
         if dry_run or not events:
-            return Recorded(year, events, None, dry_run)
+            return Recorded(year, events, [], catalogs[0].version, dry_run)
         try:
             recordings = self.save(*catalogs)
         except IntegrityError:
@@ -271,8 +288,16 @@ class Ledger(Application[UUID]):
                 f"School year {year} was changed by another decision while this one was "
                 "being recorded; nothing was recorded. Reload and try again."
             ) from None
-        position = recordings[-1].notification.id if recordings else None
-        return Recorded(year, events, position)
+        positions = [r.notification.id for r in recordings]
+        return Recorded(year, events, positions, catalogs[0].version)
+
+
+def _check_version(year: SchoolYear, version: int, expected: int | None) -> None:
+    if expected is not None and version != expected:
+        raise ConcurrentChangeError(
+            f"School year {year} is at version {version}, not {expected}: another decision "
+            "was recorded since it was read; nothing was recorded. Reload and try again."
+        )
 
 
 def _decisions_of(listing: CertificationList) -> list[tuple[Body, Decision]]:

@@ -22,7 +22,7 @@ from events.application import Ledger
 from events.sql import Database, Tx
 from events.views import PROJECTION, Batch, clear_tables, create_tables
 
-Listener = Callable[[int, list[object]], None]
+Listener = Callable[[int], None]
 
 
 class Projector:
@@ -50,17 +50,17 @@ class Projector:
             return _position(tx)
 
     def add_listener(self, listener: Listener) -> None:
-        """Call ``listener(position, events)`` after each batch this process projects."""
+        """Call ``listener(position)`` whenever this process learns the model advanced."""
         self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
 
     def catch_up(self) -> int:
         """Project every event recorded so far; return the position reached."""
         with self._lock:
             while True:
                 reached, events = self._project_batch()
-                if events:
-                    for listener in self._listeners:
-                        listener(reached, events)
                 self._advance(reached)
                 if len(events) < self.batch_size:
                     return reached
@@ -125,9 +125,13 @@ class Projector:
 
     def _advance(self, position: int, *, reset: bool = False) -> None:
         with self._advanced:
-            if reset or position > self._position:
+            moved = reset or position > self._position
+            if moved:
                 self._position = position
                 self._advanced.notify_all()
+        if moved:
+            for listener in list(self._listeners):
+                listener(position)
 
 
 def _position(tx: Tx, *, lock: bool = False) -> int:

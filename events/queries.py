@@ -93,6 +93,7 @@ class YearSummary:
     school_year: str
     carried_from: str | None
     opened_position: int
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +172,7 @@ class CatalogReader:
     def school_years(self, at: TimePoint = NOW) -> list[YearSummary]:
         with self.db.reading() as tx:
             rows = tx.fetchall(
-                "SELECT school_year, carried_from, position FROM cl_school_years "
+                "SELECT school_year, carried_from, position, version FROM cl_school_years "
                 "WHERE position <= ? ORDER BY school_year",
                 (at.recorded_by,),
             )
@@ -183,6 +184,12 @@ class CatalogReader:
                     )
                 }
                 rows = [r for r in rows if r[0] in decided]
+            if at.upto is not None:  # the version each year had reached by then
+                counts = dict(tx.fetchall(
+                    "SELECT school_year, COUNT(*) FROM cl_history WHERE position <= ? "
+                    "GROUP BY school_year", (at.upto,),
+                ))
+                rows = [(*r[:3], int(counts.get(r[0], 0))) for r in rows]
         return [YearSummary(*r) for r in rows]
 
     def has_year(self, year: str, at: TimePoint = NOW) -> bool:
@@ -258,6 +265,15 @@ class CatalogReader:
                 f"{_HISTORY_SELECT} WHERE school_year = ? AND decided_on <= ? AND position <= ? "
                 "ORDER BY position",
                 (year, at.decided_by, at.recorded_by),
+            )
+        return [HistoryEntry(*r) for r in rows]
+
+    def year_history_after(self, year: str, after: int) -> list[HistoryEntry]:
+        """The year's events recorded after a position, in order (for live updates)."""
+        with self.db.reading() as tx:
+            rows = tx.fetchall(
+                f"{_HISTORY_SELECT} WHERE school_year = ? AND position > ? ORDER BY position",
+                (year, after),
             )
         return [HistoryEntry(*r) for r in rows]
 

@@ -22,6 +22,7 @@ from events.application import Ledger
 from events.projector import Projector
 from events.queries import CatalogReader
 from events.sql import Database, PostgresDatabase, SQLiteDatabase
+from events.tokens import TokenStore
 
 log = logging.getLogger("certledger.store")
 
@@ -101,6 +102,7 @@ class Store:
         self.db = location.database()
         self.projector = Projector(self.ledger, self.db)
         self.reader = CatalogReader(self.db)
+        self.tokens = TokenStore(self.db)
         self.ledger.directory = self.reader.lookup
         self.poll_interval = poll_interval
         self._wake = threading.Event()

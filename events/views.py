@@ -78,7 +78,8 @@ DDL = (
     """CREATE TABLE IF NOT EXISTS cl_aliases (
         alias TEXT PRIMARY KEY, certification_id TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS cl_school_years (
-        school_year TEXT PRIMARY KEY, carried_from TEXT, position BIGINT NOT NULL)""",
+        school_year TEXT PRIMARY KEY, carried_from TEXT, position BIGINT NOT NULL,
+        version INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS cl_position (
         projection TEXT PRIMARY KEY, position BIGINT NOT NULL)""",
 )
@@ -115,13 +116,15 @@ class Batch:
     renames: list[tuple[Any, ...]] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
     school_years: list[tuple[Any, ...]] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)  # school year -> its catalog's version
 
     def add(self, position: int, event: Any) -> None:
         """Fold one event into the batch."""
         self.history.append(history_row(position, event))
+        self.versions[str(event.school_year)] = event.originator_version
         if isinstance(event, YearCatalog.SchoolYearOpened):
             carried = str(event.carried_from) if event.carried_from else None
-            self.school_years.append((str(event.school_year), carried, position))
+            self.school_years.append((str(event.school_year), carried, position, 1))
             return
         year = str(event.school_year)
         decided = event.decision.decided_on.isoformat()
@@ -148,8 +151,13 @@ class Batch:
             self.history,
         )
         tx.executemany(
-            "INSERT INTO cl_school_years (school_year, carried_from, position) VALUES (?, ?, ?)",
+            "INSERT INTO cl_school_years (school_year, carried_from, position, version) "
+            "VALUES (?, ?, ?, ?)",
             self.school_years,
+        )
+        tx.executemany(
+            "UPDATE cl_school_years SET version = ? WHERE school_year = ?",
+            [(version, year) for year, version in self.versions.items()],
         )
         tx.executemany("INSERT INTO cl_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.changes)
         gone = [key for key, pos in self.eligible.items() if pos is None]

@@ -1,0 +1,83 @@
+"""Commands through the ledger on every backend: atomicity, concurrency, versions."""
+
+from datetime import date
+
+import pytest
+
+from domain.catalog import Drop, YearCatalog
+from domain.decision import Body, Decision
+from domain.errors import ConcurrentChangeError, UnknownCertificationError
+from domain.school_year import SchoolYear
+from events.application import PlacementSpec
+from events.queries import TimePoint
+
+YEAR = SchoolYear(2025)
+LATER = Decision(Body.SBE, date(2025, 6, 12), "Consent agenda item C")
+
+
+def count(store) -> int:
+    return store.ledger.recorder.max_notification_id() or 0
+
+
+def test_a_stale_save_is_a_conflict_and_records_nothing(seeded):
+    ledger = seeded.ledger
+    first, second = ledger.catalog(YEAR), ledger.catalog(YEAR)
+    first.remove(LATER, Drop("faa-part-107", "in error"), recorded_by="a", today=date(2026, 1, 1))
+    second.rename(LATER, "faa-part-107", "FAA sUAS", recorded_by="b", today=date(2026, 1, 1))
+    ledger.save(first)
+    with pytest.raises(ConcurrentChangeError, match="nothing was recorded"):
+        ledger._save(YEAR, [second], dry_run=False)
+    assert count(seeded) == 106
+
+
+def test_expected_version_guards_against_changes_made_since_reading(seeded):
+    version = seeded.ledger.catalog(YEAR).version
+    assert version == 105
+    seeded.ledger.remove(YEAR, LATER, Drop("faa-part-107", "in error"), recorded_by="a", expected_version=version)
+    with pytest.raises(ConcurrentChangeError, match="at version 106, not 105"):
+        seeded.ledger.rename(YEAR, LATER, "ciw-javascript-specialist", "CIW JavaScript Developer",
+                             recorded_by="b", expected_version=version)
+    assert count(seeded) == 106
+
+
+def test_a_refused_command_in_a_multi_row_decision_records_none_of_it(seeded):
+    specs = [PlacementSpec("Information Technology", "Information Technology", "CompTIA Security+"),
+             PlacementSpec("Manufacturing", "Welding", "Unknown Cert")]
+    drops = [Drop("faa-part-107", "x"), Drop("not-on-the-list", "y")]
+    with pytest.raises(UnknownCertificationError):
+        seeded.ledger.carry_forward(YEAR, Decision(Body.SBE, date(2026, 4, 16)), drops=drops,
+                                    additions=specs, recorded_by="a")
+    assert count(seeded) == 105
+    assert YearCatalog.create_id(YEAR.next()) not in seeded.ledger.repository
+
+
+def test_a_rename_shows_the_old_name_as_of_before_it_and_the_new_name_after(seeded):
+    seeded.ledger.rename(YEAR, LATER, "faa-part-107", "FAA Part 107 Remote Pilot", recorded_by="a")
+    seeded.sync()
+
+    def name(at: TimePoint) -> str:
+        rows = seeded.reader.catalog("2025-2026", "ACCOUNTABILITY_ACCELERATION", at)
+        return next(r.name for r in rows if r.certification_id == "faa-part-107")
+
+    assert name(TimePoint()) == "FAA Part 107 Remote Pilot"
+    assert name(TimePoint(as_of=date(2025, 6, 11))) == "FAA Part 107"
+    assert name(TimePoint(upto=105)) == "FAA Part 107"
+    assert name(TimePoint(as_of=date(2025, 6, 12))) == "FAA Part 107 Remote Pilot"
+    assert seeded.reader.lookup("faa-part-107") == ("faa-part-107", "FAA Part 107 Remote Pilot")
+    assert seeded.reader.lookup("faa-part-107-remote-pilot") == ("faa-part-107", "FAA Part 107 Remote Pilot")
+
+
+def test_as_of_now_equals_the_current_tables_after_every_kind_of_change(seeded):
+    ledger = seeded.ledger
+    ledger.rename(YEAR, LATER, "faa-part-107", "FAA Part 107 Remote Pilot", recorded_by="a")
+    ledger.remove(YEAR, LATER, Drop("nccer-core-curriculum", "x", "Manufacturing", "Welding"), recorded_by="a")
+    ledger.carry_forward(YEAR, Decision(Body.SWIB, date(2026, 2, 19)), drops=[Drop("faa-part-107", "y")],
+                         recorded_by="a")
+    seeded.sync()
+    for year in ("2025-2026", "2026-2027"):
+        for purpose in ("ACCOUNTABILITY_ACCELERATION", "PERKINS_PROGRAM_QUALITY"):
+            now = seeded.reader.catalog(year, purpose)
+            assert seeded.reader.catalog(year, purpose, TimePoint(as_of=date(2099, 1, 1))) == now
+            assert seeded.reader.catalog(year, purpose, TimePoint(upto=10**9)) == now
+    assert len(seeded.reader.catalog("2026-2027", "PERKINS_PROGRAM_QUALITY")) == 50
+    assert seeded.reader.catalog("2026-2027", "ACCOUNTABILITY_ACCELERATION") == []
