@@ -10,11 +10,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
 from api.auth import bearer_token
+from api.cache import ResponseCache
 from api.context import Context, Loaders
 from api.live import PositionWatch
 from api.schema import build_schema
@@ -26,12 +27,33 @@ def open_store(settings: Settings) -> Store:
     return Store(StoreLocation.parse(settings.db), poll_interval=settings.poll_interval)
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
 class GraphQLView(GraphQL[Context, None]):
-    """Strawberry's ASGI view, with our per-request context."""
+    """Strawberry's ASGI view, with our per-request context and GraphQL-over-HTTP's
+    ``application/graphql-response+json`` (4xx for request errors) for clients that ask."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(build_schema(), allowed_origins=settings.allowed_origins, **kwargs)
         self.settings = settings
+
+    async def get_sub_response(self, request: Request) -> Response:
+        sub_response = await super().get_sub_response(request)
+        accept = request.headers.get("accept", "")
+        sub_response.media_type = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        media_type = sub_response.media_type or JSON
+        if media_type == GRAPHQL_RESPONSE and _is_request_error(response_data):
+            # The request never executed (parse, validation or variable errors): no data entry.
+            response_data = {k: v for k, v in response_data.items() if k != "data"}
+            sub_response.status_code = 400
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        return response
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.app.state
@@ -40,6 +62,13 @@ class GraphQLView(GraphQL[Context, None]):
             token=bearer_token(request.headers.get("authorization")), watch=state.watch,
             request=request, response=response,
         )
+
+
+def _is_request_error(response_data: Any) -> bool:
+    if not isinstance(response_data, dict) or response_data.get("data") is not None:
+        return False
+    errors = response_data.get("errors") or []
+    return bool(errors) and all("path" not in e for e in errors)
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
@@ -68,7 +97,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     graphql = GraphQLView(settings)
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", ResponseCache(graphql, max_request=settings.max_body_bytes),
+                  methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
         ],

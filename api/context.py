@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 
 from events.queries import CatalogRow, CertificationRecord, HistoryEntry, PlacementRow, TimePoint
 from api.settings import Settings
@@ -29,7 +30,7 @@ class Loaders:
 
     store: Store
     history: dict[TimePoint, DataLoader[str, list[HistoryEntry]]] = field(default_factory=dict)
-    placements: dict[str, DataLoader[str, list[PlacementRow]]] = field(default_factory=dict)
+    placements: dict[tuple[str, TimePoint], DataLoader[str, list[PlacementRow]]] = field(default_factory=dict)
     records: DataLoader[str, CertificationRecord | None] = field(init=False)
     catalog: DataLoader[tuple[str, str, TimePoint], list[CatalogRow]] = field(init=False)
 
@@ -58,16 +59,16 @@ class Loaders:
             self.history[at] = DataLoader(load)
         return self.history[at]
 
-    def placements_for(self, purpose: str) -> DataLoader[str, list[PlacementRow]]:
-        if purpose not in self.placements:
+    def placements_for(self, purpose: str, at: TimePoint) -> DataLoader[str, list[PlacementRow]]:
+        if (purpose, at) not in self.placements:
             reader = self.store.reader
 
             async def load(ids: list[str]) -> list[list[PlacementRow]]:
-                found = await off_loop(reader.placements, ids, purpose)
+                found = await off_loop(reader.placements, ids, purpose, at)
                 return [found[i] for i in ids]
 
-            self.placements[purpose] = DataLoader(load)
-        return self.placements[purpose]
+            self.placements[(purpose, at)] = DataLoader(load)
+        return self.placements[(purpose, at)]
 
 
 @dataclass
@@ -76,7 +77,7 @@ class Context:
 
     store: Store
     settings: Settings
-    loaders: Loaders
+    loaders: Loaders  # replaced for each operation by FreshLoaders
     token: str | None = None  # the bearer token sent, checked only by mutations
     holder: TokenHolder | None = None  # set once a mutation's token is checked
     watch: Any = None  # PositionWatch, for live updates
@@ -85,3 +86,14 @@ class Context:
 
 
 Info = strawberry.Info[Context, Any]
+
+
+class FreshLoaders(SchemaExtension):
+    """New DataLoaders for every operation. Strawberry builds one context per websocket
+    connection, so loaders made there would serve stale cached rows to later operations."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.loaders = Loaders(context.store)
+        yield

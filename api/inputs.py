@@ -42,7 +42,7 @@ def decode_cursor(kind: str, cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         prefix, _, value = text.partition(":")
-        if prefix != kind or not value.isdigit():
+        if prefix != kind or not value.isascii() or not value.isdigit() or len(value) > 15:
             raise ValueError(text)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):

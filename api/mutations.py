@@ -117,12 +117,12 @@ async def record(info: Info, command: Callable[[str], Recorded], dry_run: bool) 
     assert holder is not None, "mutations are guarded by IsEditor"
     recorded = await off_loop(command, holder.actor)
     if not dry_run and recorded.positions:
-        await off_loop(info.context.store.sync)
+        await off_loop(info.context.store.after_write)
     positions = recorded.positions or [0] * len(recorded.events)
     return DecisionRecorded(
         school_year=str(recorded.school_year), dry_run=recorded.dry_run, version=recorded.version,
         unchanged=recorded.unchanged, notes=recorded.notes,
-        events=[RecordedEvent.from_entry(HistoryEntry(*history_row(p, e)))
+        events=[RecordedEvent.from_entry(HistoryEntry(*history_row(p, e, recorded.recorded_at or e.timestamp)))
                 for p, e in zip(positions, recorded.events, strict=True)],
     )
 
@@ -229,6 +229,9 @@ class Mutation:
             description="Certifications renamed in the new year.")] = None,
         moves: Annotated[list[MoveInput] | None, strawberry.argument(
             description="Placements listed elsewhere in the new year.")] = None,
+        expected_version: Annotated[int | None, strawberry.argument(
+            description="Refuse with CONFLICT unless the year carried from is still at this "
+            "version; omit to carry its latest state.")] = None,
         dry_run: DryRunArg = False,
     ) -> DecisionRecorded:
         year = parse_school_year(from_year)
@@ -239,7 +242,8 @@ class Mutation:
         domain_moves = [m.to_move() for m in moves or []]
         return await record(info, lambda actor: ledger.carry_forward(
             year, decision.to_domain(), drops=drops, moves=domain_moves, renames=name_changes,
-            additions=specs, recorded_by=actor, dry_run=dry_run), dry_run)
+            additions=specs, recorded_by=actor, expected_version=expected_version,
+            dry_run=dry_run), dry_run)
 
     @strawberry.mutation(description="Import a document: an SBE agenda-item text or a CSV/TSV list "
                          "(industry_sector, program_pathway, certification, swib_recognized). "

@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types.execution import ExecutionResult
 
+from api.context import FreshLoaders
 from api.errors import classify_result
 from api.live import Subscription
 from api.mutations import Mutation
@@ -55,6 +56,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
+            FreshLoaders,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],

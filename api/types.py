@@ -60,6 +60,9 @@ class EventKind(Enum):
     CERTIFICATION_RENAMED = strawberry.enum_value(
         "CERTIFICATION_RENAMED", description="A certification's display name changed; its id did not."
     )
+    CARRIED_FORWARD = strawberry.enum_value(
+        "CARRIED_FORWARD", description="The year's list was carried forward to open the next year."
+    )
 
 
 @strawberry.type(description="A decision of the SWIB or the SBE, and where it is written down.")
@@ -107,6 +110,9 @@ class RecordedEvent:
     carried_from: str | None = strawberry.field(
         description="For a year opened by carrying forward, or a drop: the year carried from."
     )
+    carried_to: str | None = strawberry.field(
+        description="For a carry-forward recorded on the year carried from: the year opened."
+    )
     decision: Decision = strawberry.field(description="The decision this event records.")
     source_line: int | None = strawberry.field(description="Line of the source document the row was read from.")
     recorded_by: str = strawberry.field(description="Who recorded it: a token's name, or the importing user.")
@@ -122,7 +128,7 @@ class RecordedEvent:
             recognized=None if e.recognized is None else bool(e.recognized),
             old_name=e.old_name, new_name=e.new_name,
             purposes=[EligibilityPurpose[p] for p in e.purposes.split(",")] if e.purposes else None,
-            reason=e.reason, note=e.note, carried_from=e.carried_from,
+            reason=e.reason, note=e.note, carried_from=e.carried_from, carried_to=e.carried_to,
             decision=Decision(
                 body=DecidingBody[e.body], body_name=_BODY_NAMES[e.body],
                 decided_on=date.fromisoformat(e.decided_on), reference=e.reference,
@@ -165,7 +171,7 @@ class Certification:
             description="The purpose the placements count for.")] = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
     ) -> list[Placement]:
         year = str(parse_school_year(school_year)) if school_year is not None else None
-        rows = await info.context.loaders.placements_for(purpose.name).load(str(self.id))
+        rows = await info.context.loaders.placements_for(purpose.name, self.at).load(str(self.id))
         return [
             Placement(school_year=r.school_year, sector=r.sector, pathway=r.pathway)
             for r in rows if year is None or r.school_year == year
@@ -178,12 +184,13 @@ class Certification:
         purpose: Annotated[EligibilityPurpose, strawberry.argument(
             description="The purpose.")] = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
     ) -> list[str]:
-        rows = await info.context.loaders.placements_for(purpose.name).load(str(self.id))
+        rows = await info.context.loaders.placements_for(purpose.name, self.at).load(str(self.id))
         return sorted({r.school_year for r in rows})
 
-    @strawberry.field(description="Every recorded event concerning the certification, in recorded order.")
+    @strawberry.field(description="Every recorded event concerning the certification, in recorded "
+                      "order (as of the time point the certification was asked about).")
     async def history(self, info: Info) -> list[RecordedEvent]:
-        entries = await info.context.loaders.history_at(TimePoint(upto=self.at.upto)).load(str(self.id))
+        entries = await info.context.loaders.history_at(self.at).load(str(self.id))
         return [RecordedEvent.from_entry(e) for e in entries]
 
 

@@ -20,10 +20,13 @@ from domain.certification import Listing, Placement, certification_key, clean_na
 from domain.decision import Body, Decision, Purpose, require_reason
 from domain.errors import (
     AlreadyApprovedError,
+    AlreadyListedError,
+    AlreadyRecognizedError,
+    NameTakenError,
+    NotRecognizedError,
     DecisionOrderError,
     InvalidDecisionError,
     InvalidInputError,
-    NotApprovedError,
     UnknownCertificationError,
     UnknownPlacementError,
 )
@@ -117,6 +120,7 @@ class YearCatalog(Aggregate):
             standing.recognized = self.recognized
             aggregate._decided(standing, Body.SWIB, self.decision.decided_on)
             aggregate._name(self.certification_id, self.certification_name)
+            aggregate._from_document(self.decision)
 
     class PlacementApproved(Event):
         """The SBE approved a placement for the school year (Business Rule 9.2)."""
@@ -137,6 +141,7 @@ class YearCatalog(Aggregate):
             standing.approved = True
             aggregate._decided(standing, Body.SBE, self.decision.decided_on)
             aggregate._name(self.certification_id, self.certification_name)
+            aggregate._from_document(self.decision)
 
     class PlacementRemoved(Event):
         """A placement was taken off the year's list, for every purpose."""
@@ -168,6 +173,15 @@ class YearCatalog(Aggregate):
         sector: str
         pathway: str
         reason: str
+        decision: Decision
+        recorded_by: str
+
+    class CarriedForward(Event):
+        """This year's list was carried forward to open the next year (see SchoolYearOpened there)."""
+
+        TOPIC = "certledger:YearCarriedForward"
+        school_year: SchoolYear
+        carried_to: SchoolYear
         decision: Decision
         recorded_by: str
 
@@ -224,6 +238,11 @@ class YearCatalog(Aggregate):
         self.standings: dict[str, Standing] = {}
         self.names: dict[str, str] = {}
         self.aliases: dict[str, str] = {}
+        # Sectors and pathways keep the spelling they were first listed under.
+        self.sector_names: dict[str, str] = {}
+        self.pathway_names: dict[str, str] = {}
+        # (body, document SHA-256) of every document a decision of this year was read from.
+        self.documents: set[tuple[str, str]] = set()
 
     # -- identity -------------------------------------------------------------------
 
@@ -266,12 +285,15 @@ class YearCatalog(Aggregate):
     def standing(self, placement: Placement) -> Standing | None:
         return self.standings.get(placement.key)
 
-    def is_settled(self, listing: Listing, body: Body) -> bool:
-        """Whether the body's decision on this listing is already on record."""
+    def is_settled(self, listing: Listing, body: Body, *, recognized: bool = True) -> bool:
+        """Whether the record already says what this body's decision on the listing says:
+        approved by the SBE, or a SWIB vote with the same outcome."""
         standing = self.standing(listing.placement)
         if standing is None:
             return False
-        return standing.approved if body is Body.SBE else standing.recognized
+        if body is Body.SBE:
+            return standing.approved
+        return Body.SWIB.name in standing.last_decided and standing.recognized == recognized
 
     # -- commands ---------------------------------------------------------------------
 
@@ -291,13 +313,13 @@ class YearCatalog(Aggregate):
         for listing in listings:
             standing = self.standing(listing.placement)
             if recognized and standing is not None and standing.recognized:
-                raise AlreadyApprovedError(
+                raise AlreadyRecognizedError(
                     f"{self._label(listing)} is already recognized for {self.school_year}"
                 )
             # A first vote may be "No"; a vote that repeats the standing one is refused.
             voted = standing is not None and Body.SWIB.name in standing.last_decided
             if not recognized and voted and standing is not None and not standing.recognized:
-                raise NotApprovedError(
+                raise NotRecognizedError(
                     f"{self._label(listing)} is not recognized for {self.school_year}"
                 )
             self._check_order(listing.placement, Body.SWIB, decision)
@@ -405,8 +427,9 @@ class YearCatalog(Aggregate):
         """Open the next school year as this year's list, minus and plus named changes.
 
         The decision's body says which list is carried: the SBE's approvals or the
-        SWIB's recognitions. Nothing is triggered on this year; the new year's
-        catalog is returned with all of its events pending, to be saved at once.
+        SWIB's recognitions. This year records that it was carried forward, so a
+        change to it made meanwhile conflicts with the carry-forward; the new year's
+        catalog is returned with its events pending, and both are saved at once.
         """
         body = decision.body
         carried = [s for s in self.listed() if (s.approved if body is Body.SBE else s.recognized)]
@@ -418,6 +441,10 @@ class YearCatalog(Aggregate):
         target = YearCatalog.open(
             self.school_year.next(), decision, recorded_by, today=today,
             carried_from=self.school_year,
+        )
+        self.trigger_event(
+            self.CarriedForward, school_year=self.school_year, carried_to=target.school_year,
+            decision=decision, recorded_by=recorded_by,
         )
         for standing in carried:
             name = plan.names.get(standing.certification_id, self.names[standing.certification_id])
@@ -462,10 +489,11 @@ class YearCatalog(Aggregate):
             return
         last = standing.last_decided.get(body.name)
         if last is not None and decision.decided_on.isoformat() < last:
+            name = self.names.get(placement.certification_id, placement.certification_id)
             raise DecisionOrderError(
-                f"{placement.describe()} / {self.names.get(placement.certification_id, placement.certification_id)}"
-                f" was last decided on {last}; a {decision.body.name} decision dated "
-                f"{decision.decided_on.isoformat()} cannot follow it"
+                f"{name!r} under {placement.describe()} was last decided for the {body.name}'s "
+                f"purposes on {last}; a decision dated {decision.decided_on.isoformat()} cannot "
+                "follow it"
             )
 
     def _check_distinct(self, listings: Sequence[Listing]) -> None:
@@ -482,6 +510,7 @@ class YearCatalog(Aggregate):
         on_list = [s for s in self.listed() if s.certification_id == cert]
         if not (drop.sector or drop.pathway):
             return on_list
+        _require_both(drop)
         wanted = Placement.of(drop.sector or "-", drop.pathway or "-", cert).key
         found = [s for s in on_list if s.placement.key == wanted]
         if not found:
@@ -506,7 +535,7 @@ class YearCatalog(Aggregate):
             raise InvalidInputError(f"{cert!r} is already named {cleaned!r}")
         other = self.aliases.get(certification_key(cleaned))
         if other is not None and other != cert:
-            raise AlreadyApprovedError(
+            raise NameTakenError(
                 f"The name {cleaned!r} belongs to another certification, {other!r}"
             )
 
@@ -520,7 +549,7 @@ class YearCatalog(Aggregate):
             )
         target = self.standing(Placement.of(move.to_sector, move.to_pathway, cert))
         if target is not None and target.listed:
-            raise AlreadyApprovedError(
+            raise AlreadyListedError(
                 f"{self.names[cert]!r} is already listed under {move.to_sector} / "
                 f"{move.to_pathway} in {self.school_year}"
             )
@@ -551,8 +580,8 @@ class YearCatalog(Aggregate):
             certification_name=name,
             sector=clean_name(move.sector, "industry sector"),
             pathway=clean_name(move.pathway, "program pathway"),
-            to_sector=clean_name(move.to_sector, "industry sector"),
-            to_pathway=clean_name(move.to_pathway, "program pathway"),
+            to_sector=self.printed(move.to_sector, move.to_pathway)[0],
+            to_pathway=self.printed(move.to_sector, move.to_pathway)[1],
             purposes=[p.name for p in purposes],
             decision=decision,
             recorded_by=recorded_by,
@@ -567,11 +596,8 @@ class YearCatalog(Aggregate):
         )
 
     def _listing_fields(self, listing: Listing, decision: Decision, recorded_by: str) -> dict[str, Any]:
-        # A placement already on record keeps the sector and pathway as first printed.
-        placement = listing.placement
-        standing = self.standing(placement)
-        sector, pathway = (standing.sector, standing.pathway) if standing else (
-            placement.sector, placement.pathway)
+        # Sectors and pathways already on record keep the spelling first printed.
+        sector, pathway = self.printed(listing.placement.sector, listing.placement.pathway)
         return {
             "school_year": self.school_year,
             "certification_id": listing.certification_id,
@@ -590,7 +616,24 @@ class YearCatalog(Aggregate):
         key = Placement(sector, pathway, certification_id).key
         if key not in self.standings:
             self.standings[key] = Standing(sector, pathway, certification_id)
+            self.sector_names.setdefault(certification_key(sector), sector)
+            self.pathway_names.setdefault(_pathway_key(sector, pathway), pathway)
         return self.standings[key]
+
+    def _from_document(self, decision: Decision) -> None:
+        if decision.document_sha256:
+            self.documents.add((decision.body.name, decision.document_sha256))
+
+    def printed(self, sector: str, pathway: str) -> tuple[str, str]:
+        """A sector and pathway as this year's list prints them, if it lists them."""
+        sector = clean_name(sector, "industry sector")
+        pathway = clean_name(pathway, "program pathway")
+        return (self.sector_names.get(certification_key(sector), sector),
+                self.pathway_names.get(_pathway_key(sector, pathway), pathway))
+
+    def has_document(self, body: Body, sha256: str) -> bool:
+        """Whether a decision of this body read from this exact document is on record."""
+        return (body.name, sha256) in self.documents
 
     def _decided(self, standing: Standing, body: Body, on: date) -> None:
         standing.last_decided[body.name] = on.isoformat()
@@ -603,6 +646,18 @@ class YearCatalog(Aggregate):
 
     def _label(self, listing: Listing) -> str:
         return f"{listing.certification_name!r} under {listing.placement.describe()}"
+
+
+def _require_both(drop: Drop) -> None:
+    if not (drop.sector and drop.pathway):
+        raise InvalidInputError(
+            f"To remove one placement of {drop.certification_id!r} give both its sector and its "
+            "pathway; give neither to remove it from the whole year"
+        )
+
+
+def _pathway_key(sector: str, pathway: str) -> str:
+    return f"{certification_key(sector)}|{certification_key(pathway)}"
 
 
 def _standing_word(body: Body) -> str:
@@ -644,6 +699,8 @@ class _CarryPlan:
             require_reason(drop.reason)
             cert = resolve(drop.certification_id)
             if drop.sector or drop.pathway:
+                _require_both(drop)
+            if drop.sector or drop.pathway:
                 key = Placement.of(drop.sector or "-", drop.pathway or "-", cert).key
                 if key not in carried_keys:
                     raise UnknownPlacementError(
@@ -661,7 +718,7 @@ class _CarryPlan:
                 )
             target_key = Placement.of(move.to_sector, move.to_pathway, cert).key
             if target_key in carried_keys:
-                raise AlreadyApprovedError(
+                raise NameTakenError(
                     f"{source.names[cert]!r} is already listed under {move.to_sector} / "
                     f"{move.to_pathway}"
                 )
@@ -673,7 +730,7 @@ class _CarryPlan:
                 raise InvalidInputError(f"{cert!r} is already named {cleaned!r}")
             other = source.aliases.get(certification_key(cleaned))
             if other is not None and other != cert:
-                raise AlreadyApprovedError(
+                raise AlreadyListedError(
                     f"The name {cleaned!r} belongs to another certification, {other!r}"
                 )
             plan.renames.append((cert, cleaned))
@@ -682,7 +739,7 @@ class _CarryPlan:
         for listing in additions:
             key = listing.placement.key
             if key in carried_keys and plan.drop_for_key(key) is None:
-                raise AlreadyApprovedError(
+                raise AlreadyListedError(
                     f"{listing.certification_name!r} under {listing.placement.describe()} "
                     f"is already on the {source.school_year} list being carried forward"
                 )

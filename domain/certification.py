@@ -18,6 +18,8 @@ from domain.errors import InvalidNameError
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 _MARKS = re.compile("[\u2122\u2120\u00ae\u00a9]")
+# Symbols that carry meaning in certification names ("CompTIA A+" is not "CompTIA A").
+_SPOKEN = (("+", " plus "), ("&", " and "), ("#", " sharp "))
 MAX_NAME_LENGTH = 300
 
 
@@ -39,11 +41,14 @@ def clean_name(name: str, what: str = "certification name") -> str:
 def certification_key(name: str) -> str:
     """The normalised key of a name: lower-case ASCII words joined by dashes.
 
-    Accents fold to their base letter; trademark signs and all punctuation are
-    dropped. ``certification_key(key) == key`` for every key.
+    Accents fold to their base letter; trademark signs and other punctuation are
+    dropped; "+", "&" and "#" are spelled out ("CompTIA Security+" is
+    ``comptia-security-plus``, "&" reads as "and"). ``certification_key(key) == key``.
     """
     # NFKD would turn "™" into the letters "TM"; they were never part of the name.
     unmarked = _MARKS.sub(" ", name)
+    for symbol, spoken in _SPOKEN:
+        unmarked = unmarked.replace(symbol, spoken)
     folded = unicodedata.normalize("NFKD", unmarked).encode("ascii", "ignore")
     return _NOT_ALNUM.sub("-", folded.decode("ascii").lower()).strip("-")
 

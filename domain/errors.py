@@ -17,7 +17,11 @@ Every error names the value it refused. The tree::
     │   └── UnknownPlacementError
     └── RefusedError                   the record's state does not allow the command
         ├── AlreadyApprovedError
+        │   └── AlreadyRecognizedError
         ├── NotApprovedError
+        │   └── NotRecognizedError
+        ├── AlreadyListedError         a move or addition targets a placement already listed
+        ├── NameTakenError             a rename to another certification's name
         ├── AlreadyRecordedError
         ├── DecisionOrderError         a decision predates one already recorded for it
         └── ConcurrentChangeError      another decision was recorded first
@@ -88,6 +92,22 @@ class AlreadyApprovedError(RefusedError):
 
 class NotApprovedError(RefusedError):
     """The placement is not approved for the school year, so it cannot be changed."""
+
+
+class AlreadyRecognizedError(AlreadyApprovedError):
+    """The SWIB already recognizes the placement for the school year."""
+
+
+class NotRecognizedError(NotApprovedError):
+    """The SWIB does not recognize the placement, so recognition cannot be withdrawn."""
+
+
+class AlreadyListedError(RefusedError):
+    """The certification is already listed under the sector and pathway named."""
+
+
+class NameTakenError(RefusedError):
+    """Another certification already has the name asked for."""
 
 
 class AlreadyRecordedError(RefusedError):

@@ -9,14 +9,15 @@ for projections to reach it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, JSONTranscoder
+from eventsourcing.popo import POPOFactory
 
 from domain.catalog import Drop, Move, YearCatalog
 from domain.certification import Listing, Placement, certification_key, clean_name
@@ -28,6 +29,7 @@ from domain.errors import (
     UnknownSchoolYearError,
 )
 from domain.school_year import SchoolYear
+from events.recorders import POPOLedgerRecorder
 from events.transcodings import register_transcodings
 
 # Finds a certification recorded in any year by a name key: (id, latest name).
@@ -50,6 +52,7 @@ class Recorded:
     school_year: SchoolYear
     events: list[YearCatalog.Event | YearCatalog.SchoolYearOpened]
     positions: list[int] = field(default_factory=list)  # notification ids, one per event
+    recorded_at: datetime | None = None  # when the transaction committed
     version: int = 0  # the school year's version after the command
     dry_run: bool = False
     unchanged: int = 0
@@ -79,6 +82,12 @@ class Ledger(Application[UUID]):
         super().__init__(env)
         self.today = today
         self.directory: Lookup = directory or (lambda key: None)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """Our recorders also write each transaction's commit time (see events.recorders)."""
+        if isinstance(self.factory, POPOFactory):
+            return POPOLedgerRecorder()
+        return super().construct_recorder()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -213,10 +222,15 @@ class Ledger(Application[UUID]):
         renames: Sequence[tuple[str, str]] = (),
         additions: Sequence[PlacementSpec] = (),
         recorded_by: str,
+        expected_version: int | None = None,
         dry_run: bool = False,
     ) -> Recorded:
-        """Open the next year as this year's list, minus and plus named changes."""
-        source = self.catalog(year)
+        """Open the next year as this year's list, minus and plus named changes.
+
+        Both years are saved in one transaction, so a change to this year recorded
+        meanwhile makes the carry-forward a conflict instead of being silently left out.
+        """
+        source = self._catalog_at(year, expected_version)
         target_year = year.next()
         if YearCatalog.create_id(target_year) in self.repository:
             raise AlreadyRecordedError(
@@ -227,7 +241,7 @@ class Ledger(Application[UUID]):
             additions=self.listings(source, additions), recorded_by=recorded_by,
             today=self.today(),
         )
-        return self._save(target_year, [target], dry_run=dry_run)
+        return self._save(target_year, [source, target], dry_run=dry_run)
 
     def import_list(
         self, listing: CertificationList, *, recorded_by: str, dry_run: bool = False
@@ -244,10 +258,13 @@ class Ledger(Application[UUID]):
         unchanged = 0
         for body, decision in decisions:
             rows = [r for r in listing.rows if body is Body.SWIB or r.swib_recognized]
+            if catalog.has_document(body, listing.sha256):
+                unchanged += len(rows)  # this very document was read for this decision before
+                continue
             new: list[tuple[ListedRow, Listing]] = []
             for row in rows:
                 listing_ = self._listing_of(catalog, row)
-                if catalog.is_settled(listing_, body) or _voted_no(catalog, listing_, row, body):
+                if catalog.is_settled(listing_, body, recognized=row.swib_recognized):
                     unchanged += 1
                 else:
                     new.append((row, listing_))
@@ -266,10 +283,7 @@ class Ledger(Application[UUID]):
                     decision, [lst for _, lst in new], recorded_by=recorded_by, today=self.today()
                 )
         result = self._save(listing.school_year, [catalog], dry_run=dry_run)
-        return Recorded(
-            result.school_year, result.events, result.positions, result.version, dry_run,
-            unchanged, list(listing.corrections),
-        )
+        return replace(result, dry_run=dry_run, unchanged=unchanged, notes=list(listing.corrections))
 
     def _listing_of(self, catalog: YearCatalog, row: ListedRow) -> Listing:
         cert = self.resolve(catalog, row.certification)
@@ -278,9 +292,13 @@ class Ledger(Application[UUID]):
     # -- saving -----------------------------------------------------------------------------
 
     def _save(self, year: SchoolYear, catalogs: list[YearCatalog], *, dry_run: bool) -> Recorded:
+        """Save every pending event of the catalogs in one transaction (or, dry, none)."""
         events: list[Any] = [e for c in catalogs for e in c.pending_events]
+        decided = next(c for c in catalogs if c.school_year == year)
         if dry_run or not events:
-            return Recorded(year, events, [], catalogs[0].version, dry_run)
+            # Nothing recorded: report the version the year is still at.
+            version = decided.version - len(decided.pending_events)
+            return Recorded(year, events, [], version=version, dry_run=dry_run)
         try:
             recordings = self.save(*catalogs)
         except IntegrityError:
@@ -289,7 +307,9 @@ class Ledger(Application[UUID]):
                 "being recorded; nothing was recorded. Reload and try again."
             ) from None
         positions = [r.notification.id for r in recordings]
-        return Recorded(year, events, positions, catalogs[0].version)
+        commits = self.recorder.select_commits(positions[-1], 1) if positions else []
+        return Recorded(year, events, positions, version=decided.version,
+                        recorded_at=commits[0][1] if commits else None)
 
 
 def _check_version(year: SchoolYear, version: int, expected: int | None) -> None:
@@ -314,14 +334,6 @@ def _decisions_of(listing: CertificationList) -> list[tuple[Body, Decision]]:
             business_rule=listing.business_rule, **common,
         )))
     return found
-
-
-def _voted_no(catalog: YearCatalog, listing: Listing, row: ListedRow, body: Body) -> bool:
-    """A 'No' row whose SWIB vote is already on record needs nothing new."""
-    if body is not Body.SWIB or row.swib_recognized:
-        return False
-    standing = catalog.standing(listing.placement)
-    return standing is not None and Body.SWIB.name in standing.last_decided
 
 
 def event_kind(event: DomainEventProtocol[Any]) -> str:

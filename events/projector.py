@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import Notification
 
 from events.application import Ledger
-from events.sql import Database, Tx
+from events.sql import Database, Tx, retrying
 from events.views import PROJECTION, Batch, clear_tables, create_tables
 
 Listener = Callable[[int], None]
@@ -45,6 +45,7 @@ class Projector:
         """The last event position this process knows the read model has projected."""
         return self._position
 
+    @retrying
     def stored_position(self) -> int:
         with self.db.reading() as tx:
             return _position(tx)
@@ -65,6 +66,7 @@ class Projector:
                 if len(events) < self.batch_size:
                     return reached
 
+    @retrying
     def _project_batch(self) -> tuple[int, list[object]]:
         with self.db.transaction() as tx:
             start = _position(tx, lock=self.db.dialect == "postgresql")
@@ -78,17 +80,23 @@ class Projector:
             tx.execute("UPDATE cl_position SET position = ? WHERE projection = ?", (reached, PROJECTION))
             return reached, events
 
-    def _fold(self, tx: Tx, notifications: list[Notification]) -> list[object]:
+    def _fold(self, tx: Tx, notifications: Sequence[Notification]) -> list[object]:
         batch = Batch()
         events = []
         to_domain_event = self.ledger.mapper.to_domain_event
+        commits = iter(self.ledger.recorder.select_commits(notifications[0].id, len(notifications)))
+        commit = next(commits, None)
         for notification in notifications:
+            while commit is not None and commit[0] < notification.id:
+                commit = next(commits, None)
             event = to_domain_event(notification)
-            batch.add(notification.id, event)
+            # Events written before commit times were recorded fall back to their own time.
+            batch.add(notification.id, event, commit[1] if commit else event.timestamp)
             events.append(event)
         batch.write(tx)
         return events
 
+    @retrying
     def rebuild(self) -> int:
         """Rebuild the read model from the first event, atomically: readers see the old
         model until the new one is complete."""

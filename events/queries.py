@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from typing import Any
 
-from events.sql import Database, Tx
+from events.sql import Database, Tx, retrying
 from events.views import HISTORY_COLUMNS, PROJECTION
 
 FOREVER = "9999-12-31"
@@ -70,6 +70,7 @@ class HistoryEntry:
     reason: str | None
     note: str | None
     carried_from: str | None
+    carried_to: str | None
     body: str
     decided_on: str
     reference: str | None
@@ -152,16 +153,19 @@ class CatalogReader:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @retrying
     def position(self) -> int:
         with self.db.reading() as tx:
             row = tx.fetchone("SELECT position FROM cl_position WHERE projection = ?", (PROJECTION,))
         return int(row[0]) if row else 0
 
+    @retrying
     def catalog(self, year: str, purpose: str, at: TimePoint = NOW) -> list[CatalogRow]:
         """The placements eligible for the purpose in the year, in the order listed."""
         with self.db.reading() as tx:
             return _catalog(tx, year, purpose, at)
 
+    @retrying
     def catalogs(
         self, years: tuple[str, str], purpose: str, at: TimePoint = NOW
     ) -> tuple[list[CatalogRow], list[CatalogRow]]:
@@ -169,6 +173,7 @@ class CatalogReader:
         with self.db.reading() as tx:
             return _catalog(tx, years[0], purpose, at), _catalog(tx, years[1], purpose, at)
 
+    @retrying
     def school_years(self, at: TimePoint = NOW) -> list[YearSummary]:
         with self.db.reading() as tx:
             rows = tx.fetchall(
@@ -192,6 +197,7 @@ class CatalogReader:
                 rows = [(*r[:3], int(counts.get(r[0], 0))) for r in rows]
         return [YearSummary(*r) for r in rows]
 
+    @retrying
     def has_year(self, year: str, at: TimePoint = NOW) -> bool:
         with self.db.reading() as tx:
             row = tx.fetchone(
@@ -201,6 +207,7 @@ class CatalogReader:
             )
         return row is not None
 
+    @retrying
     def certification(self, id_or_name_key: str) -> CertificationRecord | None:
         """A certification by its id, or by the key of any name it has had."""
         with self.db.reading() as tx:
@@ -211,6 +218,7 @@ class CatalogReader:
             )
         return CertificationRecord(*row) if row else None
 
+    @retrying
     def certifications(self, ids: list[str]) -> dict[str, CertificationRecord]:
         if not ids:
             return {}
@@ -227,22 +235,41 @@ class CatalogReader:
         found = self.certification(key)
         return (found.id, found.name) if found else None
 
-    def placements(self, certification_ids: list[str], purpose: str) -> dict[str, list[PlacementRow]]:
-        """Every current placement of each certification, by school year, for a purpose."""
+    @retrying
+    def placements(
+        self, certification_ids: list[str], purpose: str, at: TimePoint = NOW
+    ) -> dict[str, list[PlacementRow]]:
+        """Where each certification is listed for a purpose, by school year, at a time point."""
         if not certification_ids:
             return {}
+        marks = ", ".join("?" * len(certification_ids))
         with self.db.reading() as tx:
-            rows = tx.fetchall(
-                "SELECT certification_id, school_year, sector, pathway FROM cl_eligible "
-                f"WHERE purpose = ? AND certification_id IN ({', '.join('?' * len(certification_ids))}) "  # noqa: S608
-                "ORDER BY school_year, position",
-                [purpose, *certification_ids],
-            )
+            if at.is_now:
+                rows = tx.fetchall(
+                    "SELECT certification_id, school_year, sector, pathway FROM cl_eligible "
+                    f"WHERE purpose = ? AND certification_id IN ({marks}) "  # noqa: S608
+                    "ORDER BY school_year, position",
+                    [purpose, *certification_ids],
+                )
+            else:
+                d, p = at.decided_by, at.recorded_by
+                rows = tx.fetchall(
+                    "SELECT c.certification_id, c.school_year, c.sector, c.pathway FROM cl_changes c "
+                    f"WHERE c.purpose = ? AND c.certification_id IN ({marks}) "  # noqa: S608
+                    "AND c.decided_on <= ? AND c.position <= ? AND c.eligible = 1 "
+                    "AND c.position = (SELECT MAX(c2.position) FROM cl_changes c2 "
+                    "  WHERE c2.school_year = c.school_year AND c2.purpose = c.purpose"
+                    "  AND c2.certification_id = c.certification_id AND c2.sector = c.sector"
+                    "  AND c2.pathway = c.pathway AND c2.decided_on <= ? AND c2.position <= ?) "
+                    "ORDER BY c.school_year, c.position",
+                    [purpose, *certification_ids, d, p, d, p],
+                )
         found: dict[str, list[PlacementRow]] = {c: [] for c in certification_ids}
         for cert, *rest in rows:
             found[cert].append(PlacementRow(*rest))
         return found
 
+    @retrying
     def history(self, certification_ids: list[str], at: TimePoint = NOW) -> dict[str, list[HistoryEntry]]:
         """The events concerning each certification, in recorded order."""
         if not certification_ids:
@@ -250,8 +277,9 @@ class CatalogReader:
         with self.db.reading() as tx:
             rows = tx.fetchall(
                 f"{_HISTORY_SELECT} WHERE certification_id IN "
-                f"({', '.join('?' * len(certification_ids))}) AND position <= ? ORDER BY position",
-                [*certification_ids, at.recorded_by],
+                f"({', '.join('?' * len(certification_ids))}) AND decided_on <= ? AND position <= ? "
+                "ORDER BY position",
+                [*certification_ids, at.decided_by, at.recorded_by],
             )
         found: dict[str, list[HistoryEntry]] = {c: [] for c in certification_ids}
         for row in rows:
@@ -259,6 +287,7 @@ class CatalogReader:
             found[entry.certification_id or ""].append(entry)
         return found
 
+    @retrying
     def year_history(self, year: str, at: TimePoint = NOW) -> list[HistoryEntry]:
         with self.db.reading() as tx:
             rows = tx.fetchall(
@@ -268,6 +297,7 @@ class CatalogReader:
             )
         return [HistoryEntry(*r) for r in rows]
 
+    @retrying
     def year_history_after(self, year: str, after: int) -> list[HistoryEntry]:
         """The year's events recorded after a position, in order (for live updates)."""
         with self.db.reading() as tx:
@@ -277,6 +307,7 @@ class CatalogReader:
             )
         return [HistoryEntry(*r) for r in rows]
 
+    @retrying
     def audit_log(self, where: AuditFilter, *, after: int, limit: int) -> tuple[list[HistoryEntry], int]:
         """A page of events in recorded order after a position, and how many match in all."""
         clauses, params = _audit_clauses(where)
@@ -289,6 +320,7 @@ class CatalogReader:
             total = tx.fetchone(f"SELECT COUNT(*) FROM cl_history WHERE {condition}", params)  # noqa: S608
         return [HistoryEntry(*r) for r in rows], int(total[0]) if total else 0
 
+    @retrying
     def position_recorded_by(self, moment: datetime) -> int:
         """The last event position recorded at or before a moment (0 if none)."""
         stamp = moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
@@ -296,6 +328,7 @@ class CatalogReader:
             row = tx.fetchone("SELECT MAX(position) FROM cl_history WHERE recorded_at <= ?", (stamp,))
         return int(row[0]) if row and row[0] is not None else 0
 
+    @retrying
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, sorted: for checking a rebuild against the live model."""
         from events.views import TABLES

@@ -6,13 +6,42 @@ PostgreSQL's ``%s`` is substituted when a statement is first prepared.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
+
+import psycopg
 
 Row = tuple[Any, ...]
+P = ParamSpec("P")
+T = TypeVar("T")
+# A pooled PostgreSQL connection may have been closed under us (server restart, idle
+# timeout, pg_terminate_backend). The pool drops it when it comes back broken; the
+# whole read or transaction is then run again on another connection. One attempt per
+# pooled connection, plus one, is enough to reach a fresh connection.
+DISCONNECTS = (psycopg.OperationalError, psycopg.InterfaceError)
+ATTEMPTS = 12
+
+
+def retrying(method: Callable[P, T]) -> Callable[P, T]:
+    """Re-run a function that does one whole read or transaction if its connection died."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(ATTEMPTS):
+            try:
+                return method(*args, **kwargs)
+            except DISCONNECTS:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                time.sleep(min(0.01 * 2**attempt, 0.5))
+        raise AssertionError("unreachable")
+
+    return run
 
 
 class Tx(Protocol):
@@ -166,10 +195,10 @@ class PostgresDatabase:
 
         self.dsn = dsn
         self._cache: dict[str, str] = {}
-        self.pool = ConnectionPool(
-            dsn, min_size=1, max_size=max_size, open=True, check=ConnectionPool.check_connection,
-            kwargs={"autocommit": False},
-        )
+        # No check on checkout: psycopg_pool backs off for seconds per dead connection;
+        # callers retry instead (see ``retrying``).
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=max_size, open=True,
+                                   kwargs={"autocommit": False})
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

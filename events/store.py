@@ -58,6 +58,7 @@ class StoreLocation:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": self.target,
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "events.recorders:SQLiteLedgerRecorder",
             }
         url = urlparse(self.target)
         return {
@@ -68,6 +69,7 @@ class StoreLocation:
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "events.recorders:PostgresLedgerRecorder",
             "POSTGRES_POOL_SIZE": "5",
         }
 
@@ -117,6 +119,15 @@ class Store:
         if latest > self.projector.position and self.projector.refresh() < latest:
             return self.projector.catch_up()
         return self.projector.position
+
+    def after_write(self) -> None:
+        """Bring the read model up to a write just made (read-your-writes). The write is
+        already durable: if projecting fails now, the follower catches up later."""
+        try:
+            self.sync()
+        except Exception:
+            log.warning("recorded, but the read model could not catch up yet", exc_info=True)
+            self._wake.set()
 
     def start(self) -> None:
         """Follow events recorded by other processes, in background threads."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from domain.errors import AlreadyRecordedError, InvalidInputError, NotFoundError
-from events.sql import Database
+from events.sql import Database, retrying
 
 ROLES = ("editor", "reader")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -86,11 +86,13 @@ class TokenStore:
             if row[0] is None:
                 tx.execute("UPDATE cl_tokens SET revoked_at = ? WHERE name = ?", (now, name))
 
+    @retrying
     def list(self) -> list[TokenInfo]:
         with self.db.reading() as tx:
             rows = tx.fetchall("SELECT name, role, created_at, revoked_at FROM cl_tokens ORDER BY name")
         return [TokenInfo(*r) for r in rows]
 
+    @retrying
     def holder(self, token: str) -> TokenHolder:
         """Who holds this token; InvalidTokenError if nobody (or it was revoked)."""
         match = _TOKEN.fullmatch(token.strip())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from domain.catalog import YearCatalog
@@ -39,7 +40,7 @@ TABLES = (
 HISTORY_COLUMNS = (
     "position", "school_year", "kind", "certification_id", "certification_name", "sector",
     "pathway", "to_sector", "to_pathway", "recognized", "old_name", "new_name", "purposes",
-    "reason", "note", "carried_from", "body", "decided_on", "reference", "business_rule",
+    "reason", "note", "carried_from", "carried_to", "body", "decided_on", "reference", "business_rule",
     "document", "document_sha256", "source_line", "recorded_by", "recorded_at",
 )
 
@@ -48,7 +49,8 @@ DDL = (
         position BIGINT PRIMARY KEY, school_year TEXT NOT NULL, kind TEXT NOT NULL,
         certification_id TEXT, certification_name TEXT, sector TEXT, pathway TEXT,
         to_sector TEXT, to_pathway TEXT, recognized INTEGER, old_name TEXT, new_name TEXT,
-        purposes TEXT, reason TEXT, note TEXT, carried_from TEXT, body TEXT NOT NULL,
+        purposes TEXT, reason TEXT, note TEXT, carried_from TEXT, carried_to TEXT,
+        body TEXT NOT NULL,
         decided_on TEXT NOT NULL, reference TEXT, business_rule TEXT, document TEXT,
         document_sha256 TEXT, source_line INTEGER, recorded_by TEXT NOT NULL,
         recorded_at TEXT NOT NULL)""",
@@ -118,14 +120,16 @@ class Batch:
     school_years: list[tuple[Any, ...]] = field(default_factory=list)
     versions: dict[str, int] = field(default_factory=dict)  # school year -> its catalog's version
 
-    def add(self, position: int, event: Any) -> None:
-        """Fold one event into the batch."""
-        self.history.append(history_row(position, event))
+    def add(self, position: int, event: Any, recorded_at: datetime) -> None:
+        """Fold one event, recorded (committed) at ``recorded_at``, into the batch."""
+        self.history.append(history_row(position, event, recorded_at))
         self.versions[str(event.school_year)] = event.originator_version
         if isinstance(event, YearCatalog.SchoolYearOpened):
             carried = str(event.carried_from) if event.carried_from else None
             self.school_years.append((str(event.school_year), carried, position, 1))
             return
+        if isinstance(event, YearCatalog.CarriedForward):
+            return  # the year's history records it; its list does not change
         year = str(event.school_year)
         decided = event.decision.decided_on.isoformat()
         for purpose, cert, sector, pathway, eligible in eligibility_changes(event):
@@ -187,14 +191,16 @@ class Batch:
             [(name, year, cert) for year, cert, _, name, _ in self.renames],
         )
         # A certification's own name is its name in the latest year it is listed in.
+        # Its position is that of the name's latest change, whatever the batching.
         tx.executemany(
             "INSERT INTO cl_certifications (certification_id, name, school_year, position) "
-            "SELECT n.certification_id, n.name, n.school_year, ? FROM cl_names n "
-            "WHERE n.school_year = ? AND n.certification_id = ? "
+            "SELECT n.certification_id, n.name, n.school_year, (SELECT MAX(nc.position) FROM "
+            "cl_name_changes nc WHERE nc.school_year = n.school_year AND nc.certification_id = "
+            "n.certification_id) FROM cl_names n WHERE n.school_year = ? AND n.certification_id = ? "
             "ON CONFLICT (certification_id) DO UPDATE SET name = excluded.name, "
             "school_year = excluded.school_year, position = excluded.position "
             "WHERE excluded.school_year >= cl_certifications.school_year",
-            [(row[2], row[0], row[1]) for row in [*firsts, *self.renames]],
+            sorted({(row[0], row[1]) for row in [*firsts, *self.renames]}),
         )
         tx.executemany(
             "INSERT INTO cl_aliases VALUES (?, ?) ON CONFLICT (alias) "
@@ -230,11 +236,12 @@ def _new_name(event: Any) -> str | None:
     return None
 
 
-def history_row(position: int, event: Any) -> tuple[Any, ...]:
+def history_row(position: int, event: Any, recorded_at: datetime) -> tuple[Any, ...]:
     decision = event.decision
     get = event.__dict__.get
     recognized = get("recognized")
     carried = get("carried_from")
+    carried_to = get("carried_to")
     purposes = get("purposes")
     values = {
         "position": position,
@@ -253,6 +260,7 @@ def history_row(position: int, event: Any) -> tuple[Any, ...]:
         "reason": get("reason"),
         "note": get("note") or None,
         "carried_from": str(carried) if carried else None,
+        "carried_to": str(carried_to) if carried_to else None,
         "body": decision.body.name,
         "decided_on": decision.decided_on.isoformat(),
         "reference": decision.reference or None,
@@ -261,6 +269,6 @@ def history_row(position: int, event: Any) -> tuple[Any, ...]:
         "document_sha256": decision.document_sha256 or None,
         "source_line": get("source_line") or None,
         "recorded_by": event.recorded_by,
-        "recorded_at": event.timestamp.isoformat(timespec="microseconds"),
+        "recorded_at": recorded_at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
     }
     return tuple(values[c] for c in HISTORY_COLUMNS)

@@ -48,8 +48,9 @@ class LiveServer:
 
 
 class GraphQLClient:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, app: Any = None) -> None:
         self.http = httpx.Client(base_url=url, timeout=30)
+        self.app = app
 
     def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
         response = self.http.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
@@ -72,7 +73,8 @@ class GraphQLClient:
 
 @pytest.fixture
 def live(seeded: Store) -> Iterator[GraphQLClient]:
-    with LiveServer(create_app(Settings(db="memory"), store=seeded)) as server:
-        client = GraphQLClient(server.url)
+    app = create_app(Settings(db="memory"), store=seeded)
+    with LiveServer(app) as server:
+        client = GraphQLClient(server.url, app)
         yield client
         client.http.close()

@@ -83,10 +83,12 @@ def test_carry_forward_then_changes_lists_exactly_the_five_with_their_decision(l
     assert kinds.count("PLACEMENT_APPROVED") == 50 and kinds.count("PLACEMENT_DROPPED") == 2
     assert kinds.count("PLACEMENT_MOVED") == 1 and kinds.count("CERTIFICATION_RENAMED") == 1
     assert {e["recordedBy"] for e in recorded["events"]} == {"token:editor-1"}
-    assert recorded["version"] == len(recorded["events"]) == 55
+    assert recorded["version"] == 55  # the new year's events
+    assert len(recorded["events"]) == 56  # and the year carried from records the carry-forward
+    assert recorded["events"][0]["kind"] == "CARRIED_FORWARD"
 
     changes = live.data(CHANGES)["changes"]
-    assert [c["certification"]["id"] for c in changes["added"]] == ["comptia-security"]
+    assert [c["certification"]["id"] for c in changes["added"]] == ["comptia-security-plus"]
     assert [c["certification"]["id"] for c in changes["removed"]] == ["ciw-javascript-specialist", "faa-part-107"]
     assert [c["certification"]["id"] for c in changes["renamed"]] == ["certified-solidworks-associate"]
     assert [c["certification"]["id"] for c in changes["moved"]] == [
@@ -123,7 +125,7 @@ def test_carry_forward_then_changes_lists_exactly_the_five_with_their_decision(l
 def test_a_dry_run_reports_the_events_and_records_none(live, editor):
     before = events_recorded(live)
     dry = live.data(CARRY_FORWARD, {**SCENARIO, "dryRun": True}, **bearer(editor))["carryForward"]
-    assert dry["dryRun"] is True and len(dry["events"]) == 55
+    assert dry["dryRun"] is True and len(dry["events"]) == 56 and dry["version"] == 0
     assert {e["position"] for e in dry["events"]} == {0}
     assert events_recorded(live) == before
     assert live.data('{ catalog(schoolYear: "2026-2027") { schoolYear } }') == {"catalog": None}
@@ -138,13 +140,13 @@ def test_the_audit_log_pages_through_every_event_in_recorded_order(live, editor)
     positions, after, pages = [], None, 0
     while True:
         log = live.data(query, {"after": after})["auditLog"]
-        assert log["totalCount"] == 160  # 105 from the seed, 55 from the carry-forward
+        assert log["totalCount"] == 161  # 105 from the seed, 56 from the carry-forward
         positions += [e["node"]["position"] for e in log["edges"]]
         pages += 1
         if not log["pageInfo"]["hasNextPage"]:
             break
         after = log["pageInfo"]["endCursor"]
-    assert pages == 10 and positions == sorted(positions) and len(set(positions)) == 160
+    assert pages == 10 and positions == sorted(positions) and len(set(positions)) == 161
 
     filtered = live.data("""{ auditLog(first: 500, schoolYear: "2026-2027", kind: PLACEMENT_DROPPED) {
         totalCount edges { node { certificationId reason recordedBy } } } }""")["auditLog"]
@@ -326,3 +328,43 @@ def test_catalog_changed_pushes_each_change_over_graphql_transport_ws(live, edit
     changes = [m["payload"]["data"]["catalogChanged"] for m in pushed]
     assert changes == [{"kind": "PLACEMENT_REMOVED", "certificationId": "nccer-core-curriculum",
                         "reason": "Curriculum withdrawn"}] * 9
+
+
+def test_queries_over_one_websocket_see_writes_made_between_them(live, editor):
+    url = str(live.http.base_url).replace("http://", "ws://") + "/graphql"
+    query = '{ catalog(schoolYear: "2025-2026") { placementCount } }'
+
+    def ask(ws, op_id: str) -> int:
+        ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
+        message = json.loads(ws.recv(timeout=10))
+        assert json.loads(ws.recv(timeout=10))["type"] == "complete"
+        return int(message["payload"]["data"]["catalog"]["placementCount"])
+
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        assert ask(ws, "1") == 52
+        live.data(REMOVE, {"year": "2025-2026", "decision": LATER,
+                           "removal": {"certification": "faa-part-107", "reason": "Listed in error"}},
+                  **bearer(editor))
+        assert ask(ws, "2") == 51
+
+
+def test_a_certification_asked_as_of_a_date_shows_its_placements_and_history_then(live, editor):
+    live.data(REMOVE, {"year": "2025-2026", "decision": LATER,
+                       "removal": {"certification": "faa-part-107", "reason": "Listed in error"}}, **bearer(editor))
+    query = """query ($d: Date) { certifications(schoolYear: "2025-2026", asOf: $d, search: "FAA") {
+        edges { node { id eligibleYears placements { pathway } history { kind } } } } }"""
+    then = live.data(query, {"d": "2025-05-01"})["certifications"]["edges"]
+    assert then == [{"node": {"id": "faa-part-107", "eligibleYears": ["2025-2026"],
+                              "placements": [{"pathway": "Unmanned Aerial Systems"}],
+                              "history": [{"kind": "SWIB_VOTE_RECORDED"}, {"kind": "PLACEMENT_APPROVED"}]}}]
+    assert live.data(query, {"d": None})["certifications"]["edges"] == []
+
+
+def test_an_oversized_cursor_is_bad_user_input(live):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(b"event:" + b"9" * 30).decode()
+    error = live.error("query ($c: String) { auditLog(after: $c) { totalCount } }", {"c": cursor})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"

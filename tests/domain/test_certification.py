@@ -10,9 +10,15 @@ def test_key_ignores_punctuation_dashes_case_and_trademark_signs():
     assert certification_key("PCEP - certified entry level Python programmer") == certification_key(printed)
 
 
+def test_plus_and_ampersand_are_spelled_out_so_distinct_names_stay_distinct():
+    assert certification_key("CompTIA A+") == "comptia-a-plus" != certification_key("CompTIA A")
+    assert certification_key("Heating, Ventilation, & Air Conditioning") == certification_key(
+        "Heating, Ventilation, and Air Conditioning")
+
+
 def test_key_is_its_own_key():
     key = certification_key("NIMS: Machining Level 1 - Measurement, Materials, & Safety")
-    assert key == "nims-machining-level-1-measurement-materials-safety"
+    assert key == "nims-machining-level-1-measurement-materials-and-safety"
     assert certification_key(key) == key
 
 
@@ -30,5 +36,5 @@ def test_names_without_letters_or_digits_are_refused(name):
 
 def test_placement_key_normalises_sector_and_pathway_punctuation():
     a = Placement.of("Architecture & Construction", "Heating, Ventilation, & Air Conditioning", "x")
-    b = Placement.of("architecture construction", "Heating Ventilation Air Conditioning", "x")
+    b = Placement.of("architecture and construction", "Heating Ventilation and Air Conditioning", "x")
     assert a.key == b.key

@@ -9,10 +9,12 @@ from domain.certification import Listing, Placement
 from domain.decision import Body, Decision, Purpose
 from domain.errors import (
     AlreadyApprovedError,
+    AlreadyRecognizedError,
     DecisionDateError,
     DecisionOrderError,
     InvalidDecisionError,
     InvalidInputError,
+    NameTakenError,
     ReasonRequiredError,
     UnknownCertificationError,
     UnknownPlacementError,
@@ -82,6 +84,28 @@ def test_approval_must_be_decided_by_the_sbe_and_within_the_school_year():
         catalog.approve(Decision(Body.SBE, date(2026, 5, 1)), [new], recorded_by="t", today=date(2026, 4, 1))
 
 
+def test_a_repeated_swib_vote_is_refused_as_already_recognized():
+    catalog = approved_year()
+    with pytest.raises(AlreadyRecognizedError, match="already recognized"):
+        catalog.record_swib_vote(SWIB_VOTE, [FAA], recognized=True, recorded_by="t", today=TODAY)
+
+
+def test_sectors_and_pathways_keep_the_spelling_first_listed():
+    catalog = approved_year()
+    new = Listing(Placement.of("science technology engineering and mathematics", "unmanned aerial systems",
+                               "part-108"), "FAA Part 108")
+    catalog.approve(Decision(Body.SBE, date(2025, 5, 1)), [new], recorded_by="t", today=TODAY)
+    (event,) = catalog.collect_events()
+    assert (event.sector, event.pathway) == ("Science, Technology, Engineering, & Mathematics",
+                                             "Unmanned Aerial Systems")
+
+
+def test_removing_one_placement_needs_both_sector_and_pathway():
+    catalog = approved_year()
+    with pytest.raises(InvalidInputError, match="give both its sector and its pathway"):
+        catalog.remove(SBE_ITEM_J, Drop("nccer-core-curriculum", "x", "Manufacturing"), recorded_by="t", today=TODAY)
+
+
 def test_removal_needs_a_reason_and_a_listed_certification():
     catalog = approved_year()
     with pytest.raises(ReasonRequiredError, match="A reason is required"):
@@ -107,7 +131,7 @@ def test_removing_from_the_whole_year_removes_every_placement():
 def test_a_decision_cannot_predate_one_already_recorded_for_the_placement():
     catalog = approved_year()
     before = Decision(Body.SBE, date(2025, 3, 1), "Earlier item")
-    with pytest.raises(DecisionOrderError, match="last decided on 2025-04-17"):
+    with pytest.raises(DecisionOrderError, match="last decided for the SBE's purposes on 2025-04-17"):
         catalog.remove(before, Drop("faa-part-107", "x"), recorded_by="t", today=TODAY)
 
 
@@ -119,7 +143,7 @@ def test_rename_keeps_identity_and_finds_the_certification_by_either_name():
         "FAA Part 107", "FAA Part 107 Remote Pilot", "faa-part-107")
     assert catalog.certification_id_for("FAA Part 107 Remote Pilot") == "faa-part-107"
     assert catalog.certification_id_for("FAA Part 107") == "faa-part-107"
-    with pytest.raises(AlreadyApprovedError, match="belongs to another certification"):
+    with pytest.raises(NameTakenError, match="belongs to another certification"):
         catalog.rename(SBE_ITEM_J, "faa-part-107", "NCCER Core Curriculum", recorded_by="t", today=TODAY)
 
 
@@ -155,7 +179,9 @@ def test_carry_forward_opens_the_next_year_with_named_changes_in_one_decision():
         ("Carpentry", "nccer-core-curriculum"), ("Metal Fabrication", "nccer-core-curriculum"),
         ("Welding", "nccer-welding-level-1")}
     assert nxt.names["nccer-core-curriculum"] == "NCCER Core Curriculum (5th Edition)"
-    assert catalog.collect_events() == []  # the year carried from is untouched
+    (carried,) = catalog.collect_events()  # the year carried from records only that it was
+    assert type(carried).__name__ == "CarriedForward" and carried.carried_to == SchoolYear(2026)
+    assert [s.certification_id for s in catalog.listed()].count("faa-part-107") == 1
 
 
 def test_carry_forward_refuses_changes_to_what_is_not_on_the_list():

@@ -4,12 +4,13 @@ from datetime import date
 
 import pytest
 
-from domain.catalog import Drop, YearCatalog
+from domain.catalog import Drop, Move, YearCatalog
 from domain.decision import Body, Decision
 from domain.errors import ConcurrentChangeError, UnknownCertificationError
 from domain.school_year import SchoolYear
 from events.application import PlacementSpec
-from events.queries import TimePoint
+from events.importing import read_document
+from events.queries import AuditFilter, TimePoint
 
 YEAR = SchoolYear(2025)
 LATER = Decision(Body.SBE, date(2025, 6, 12), "Consent agenda item C")
@@ -81,3 +82,73 @@ def test_as_of_now_equals_the_current_tables_after_every_kind_of_change(seeded):
             assert seeded.reader.catalog(year, purpose, TimePoint(upto=10**9)) == now
     assert len(seeded.reader.catalog("2026-2027", "PERKINS_PROGRAM_QUALITY")) == 50
     assert seeded.reader.catalog("2026-2027", "ACCOUNTABILITY_ACCELERATION") == []
+
+
+def test_every_event_of_a_transaction_shares_its_commit_time_and_times_never_go_down(seeded):
+    seeded.ledger.remove(YEAR, LATER, Drop("faa-part-107", "in error"), recorded_by="a")
+    seeded.sync()
+    entries = seeded.reader.history(["faa-part-107"])["faa-part-107"]
+    everything = seeded.reader.audit_log(AuditFilter(), after=0, limit=1000)[0]
+    assert len({e.recorded_at for e in everything if e.position <= 105}) == 1  # the seed: one transaction
+    times = [e.recorded_at for e in everything]
+    assert times == sorted(times) and entries[-1].recorded_at > times[0]
+    # As recorded by the seed's commit time: all of the seed, nothing after it.
+    assert seeded.reader.position_recorded_by(everything[0].recorded_at_time) == 105
+
+
+def test_a_swib_no_that_contradicts_a_recorded_recognition_is_recorded_not_skipped(seeded):
+    tsv = ("industry_sector\tprogram_pathway\tcertification\tswib_recognized\n"
+           "Science, Technology, Engineering, & Mathematics\tUnmanned Aerial Systems\tFAA Part 107\tNo\n")
+    listing = read_document(tsv.encode(), name="swib-2025-05.tsv", school_year=YEAR,
+                            swib_voted_on=date(2025, 5, 1), sbe_approved_on=None)
+    recorded = seeded.ledger.import_list(listing, recorded_by="a")
+    assert [(type(e).__name__, e.recognized) for e in recorded.events] == [("SwibVoteRecorded", False)]
+    seeded.sync()
+    assert len(seeded.reader.catalog("2025-2026", "PERKINS_PROGRAM_QUALITY")) == 51
+    assert len(seeded.reader.catalog("2025-2026", "ACCOUNTABILITY_ACCELERATION")) == 52
+
+
+def test_the_same_document_read_without_its_corrections_records_nothing(seeded):
+    from tests.conftest import SEED
+
+    again = read_document(SEED.read_bytes(), name="copy-without-corrections.txt")
+    recorded = seeded.ledger.import_list(again, recorded_by="a")
+    assert recorded.events == [] and recorded.unchanged == 104
+
+
+def test_carry_forward_conflicts_with_a_change_to_the_year_carried_from(seeded):
+    version = seeded.ledger.catalog(YEAR).version
+    seeded.ledger.remove(YEAR, LATER, Drop("faa-part-107", "in error"), recorded_by="a")
+    with pytest.raises(ConcurrentChangeError):
+        seeded.ledger.carry_forward(YEAR, Decision(Body.SBE, date(2026, 4, 16)), recorded_by="b",
+                                    expected_version=version)
+    # And a source changed between loading and saving conflicts too.
+    ledger = seeded.ledger
+    source = ledger.catalog(YEAR)
+    target = source.carry_forward(Decision(Body.SBE, date(2026, 4, 16)), recorded_by="b", today=date(2026, 5, 1))
+    ledger.rename(YEAR, LATER, "ciw-javascript-specialist", "CIW JavaScript Developer", recorded_by="a")
+    with pytest.raises(ConcurrentChangeError):
+        ledger._save(YEAR.next(), [source, target], dry_run=False)
+    assert YearCatalog.create_id(YEAR.next()) not in ledger.repository
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 5000])
+def test_rebuild_equals_live_after_every_kind_of_change_whatever_the_batching(store, seed_listing, batch_size):
+    from events.projector import Projector
+
+    ledger = store.ledger
+    ledger.import_list(seed_listing, recorded_by="a")
+    ledger.rename(YEAR, LATER, "faa-part-107", "FAA Part 107 Remote Pilot", recorded_by="a")
+    ledger.move(YEAR, LATER, Move("nccer-core-curriculum", "Manufacturing", "Welding", "Manufacturing", "Joining"),
+                recorded_by="a")
+    ledger.remove(YEAR, LATER, Drop("ciw-javascript-specialist", "retired"), recorded_by="a")
+    ledger.carry_forward(YEAR, Decision(Body.SBE, date(2026, 4, 16)),
+                         drops=[Drop("faa-part-107", "y")],
+                         renames=[("nccer-core-curriculum", "NCCER Core Curriculum (5th Edition)")],
+                         additions=[PlacementSpec("Information Technology", "Information Technology", "CompTIA A+")],
+                         recorded_by="a")
+    live = Projector(ledger, store.db, batch_size=batch_size)
+    live.catch_up()
+    before = store.reader.dump()
+    assert Projector(ledger, store.db, batch_size=5000).rebuild() == live.position
+    assert store.reader.dump() == before
