@@ -12,7 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException
 
 from api.auth import bearer_token
 from api.cache import ResponseCache
@@ -41,9 +43,33 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_sub_response(self, request: Request) -> Response:
         sub_response = await super().get_sub_response(request)
-        accept = request.headers.get("accept", "")
-        sub_response.media_type = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+        sub_response.media_type = _media_type(request.headers.get("accept", ""))
         return sub_response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as e:  # a request GraphQL cannot read: say so in JSON, with a code
+            response = JSONResponse(
+                {"errors": [{"message": e.reason, "extensions": {"code": "BAD_REQUEST"}}]},
+                status_code=e.status_code,
+                media_type=_media_type(request.headers.get("accept", "")),
+            )
+        await response(scope, receive, send)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except HTTPException:
+            raise
+        except (UnicodeDecodeError, RecursionError, ValueError) as e:
+            raise HTTPException(400, f"Unable to parse request body as JSON ({type(e).__name__})") from None
+        except (AttributeError, TypeError):  # valid JSON, but not an object: null, 5, "x"
+            raise HTTPException(400, "The request body must be a JSON object") from None
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         media_type = sub_response.media_type or JSON
@@ -62,6 +88,10 @@ class GraphQLView(GraphQL[Context, None]):
             token=bearer_token(request.headers.get("authorization")), watch=state.watch,
             request=request, response=response,
         )
+
+
+def _media_type(accept: str) -> str:
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
 
 
 def _is_request_error(response_data: Any) -> bool:

@@ -18,7 +18,18 @@ from events.store import Store, StoreLocation
 
 
 def _store(settings: Settings) -> Store:
-    return Store(StoreLocation.parse(settings.db))
+    location = StoreLocation.parse(settings.db)
+    print(f"certledger: store {location.describe()}", file=sys.stderr)
+    return Store(location)
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise ValueError(f"{flag} {value!r}: {e} (expected YYYY-MM-DD)") from None
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -40,7 +51,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return _import(
         settings, Path(args.path), if_empty=args.if_empty, dry_run=args.dry_run,
-        recorded_by=args.recorded_by or _who(), corrections=args.corrections,
+        recorded_by=f"cli:{args.recorded_by}" if args.recorded_by else _who(), corrections=args.corrections,
         school_year=args.school_year, swib_voted_on=args.swib_voted_on,
         sbe_approved_on=args.sbe_approved_on, reference=args.reference or "",
     )
@@ -60,14 +71,14 @@ def _import(
         listing = read_document_file(
             path, corrections=corrections,
             school_year=SchoolYear.parse(school_year) if school_year else None,
-            swib_voted_on=date.fromisoformat(swib_voted_on) if swib_voted_on else None,
-            sbe_approved_on=date.fromisoformat(sbe_approved_on) if sbe_approved_on else None,
+            swib_voted_on=_date(swib_voted_on, "--swib-voted-on"),
+            sbe_approved_on=_date(sbe_approved_on, "--sbe-approved-on"),
             reference=reference,
         )
         recorded = store.ledger.import_list(listing, recorded_by=recorded_by, dry_run=dry_run)
         store.sync()
     except (CertLedgerError, ValueError) as e:
-        print(f"certledger import: refused: {e}", file=sys.stderr)
+        print(f"certledger import: refused, nothing recorded: {e}", file=sys.stderr)
         return 2
     finally:
         store.close()
@@ -78,6 +89,11 @@ def _import(
     )
     for note in recorded.notes:
         print(f"  correction applied: {note}")
+    if dry_run:
+        for event in recorded.events:
+            fields = event.__dict__
+            where = " / ".join(str(fields[k]) for k in ("sector", "pathway") if fields.get(k))
+            print(f"  would record {type(event).__name__}: {fields.get('certification_name', '')} {where}".rstrip())
     return 0
 
 
@@ -102,10 +118,15 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
             print("store it now (it is kept only as a hash):")
             print(token)
         elif args.action == "revoke":
-            store.tokens.revoke(args.name)
-            print(f"certledger: token {args.name!r} revoked")
+            if store.tokens.revoke(args.name):
+                print(f"certledger: token {args.name!r} revoked")
+            else:
+                print(f"certledger: token {args.name!r} was already revoked")
         else:
-            for info in store.tokens.list():
+            tokens = store.tokens.list()
+            if not tokens:
+                print("certledger: no tokens; create one with `certledger token create NAME`")
+            for info in tokens:
                 state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
                 print(f"{info.name}\t{info.role}\tcreated {info.created_at}\t{state}")
     except CertLedgerError as e:
@@ -148,7 +169,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="show what would be recorded; record nothing")
     imp.add_argument("--if-empty", action="store_true", help="import only if the store holds no events")
     imp.add_argument("--corrections", type=Path, help="reviewed corrections (default: <name>.corrections.toml beside it)")
-    imp.add_argument("--recorded-by", help="who is recording (default: cli:<user>)")
+    imp.add_argument("--recorded-by", help="who is recording, recorded as cli:<name> (default: the user)")
     imp.add_argument("--school-year", help="CSV/TSV lists: the school year, e.g. 2026-2027")
     imp.add_argument("--swib-voted-on", help="CSV/TSV lists: date of the SWIB vote (YYYY-MM-DD)")
     imp.add_argument("--sbe-approved-on", help="CSV/TSV lists: date of the SBE approval (YYYY-MM-DD)")

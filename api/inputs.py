@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from api.errors import UserError
 from domain.school_year import SchoolYear
@@ -17,12 +17,18 @@ def parse_school_year(label: str) -> SchoolYear:
     return SchoolYear.parse(label)
 
 
-def check_recorded_as_of(moment: datetime | None) -> datetime | None:
-    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+def check_recorded_as_of(moment: datetime | None, name: str = "recordedAsOf") -> datetime | None:
+    """A moment on the ledger's timeline: it must carry a time zone and be expressible in UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
         raise UserError(
-            f"recordedAsOf {moment.isoformat()!r} has no time zone: give one, e.g. "
-            f"{moment.isoformat()}Z"
+            f"{name} {moment.isoformat()!r} has no time zone: give one, e.g. {moment.isoformat()}Z"
         )
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise UserError(f"{name} {moment.isoformat()!r} is out of range") from None
     return moment
 
 

@@ -17,6 +17,7 @@ from api.inputs import parse_school_year
 from api.types import DecidingBody, RecordedEvent
 from domain.catalog import Drop, Move
 from domain.decision import Body, Decision
+from domain.errors import DocumentError
 from events.application import PlacementSpec, Recorded
 from events.importing import read_document
 from events.queries import HistoryEntry
@@ -269,7 +270,7 @@ class Mutation:
 
         def command(actor: str) -> Recorded:
             listing = read_document(
-                content.encode("utf-8"), name=name, corrections_text=corrections,
+                _utf8(content, "content"), name=name, corrections_text=corrections,
                 school_year=year, swib_voted_on=swib_voted_on, sbe_approved_on=sbe_approved_on,
                 reference=reference or "",
             )
@@ -278,3 +279,10 @@ class Mutation:
         return await record(info, command, dry_run)
 
 
+
+
+def _utf8(text: str, what: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DocumentError(f"The document's {what} is not valid text (it has lone surrogates)") from None

@@ -269,7 +269,7 @@ class Query(CatalogQueries):
             school_year=str(parse_school_year(school_year)) if school_year is not None else None,
             kind=kind.name if kind else None, body=body.name if body else None,
             certification_id=certification_key(str(certification)) if certification is not None else None,
-            recorded_after=check_recorded_as_of(recorded_after),
-            recorded_before=check_recorded_as_of(recorded_before),
+            recorded_after=check_recorded_as_of(recorded_after, "recordedAfter"),
+            recorded_before=check_recorded_as_of(recorded_before, "recordedBefore"),
         )
         return await audit_log(info, first, after, where)

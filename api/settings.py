@@ -8,7 +8,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCUMENT = PROJECT_ROOT / "data" / "sbe-2025-04-17-consent-item-j.txt"
-DEFAULT_DB = "var/certledger.sqlite3"
+# The embedded store sits in the project's var/, wherever the command is run from.
+DEFAULT_DB = str(PROJECT_ROOT / "var" / "certledger.sqlite3")
 
 
 def _int(name: str, default: int) -> int:

@@ -29,6 +29,7 @@ from domain.errors import (
     InvalidInputError,
     UnknownCertificationError,
     UnknownPlacementError,
+    shown,
 )
 from domain.school_year import SchoolYear
 
@@ -648,6 +649,16 @@ class YearCatalog(Aggregate):
         return f"{listing.certification_name!r} under {listing.placement.describe()}"
 
 
+def _resolve(source: YearCatalog, carried: list[Standing], name_or_id: str) -> str:
+    """A certification on the list being carried forward, by id or name."""
+    cert = source.certification_id_for(name_or_id)
+    if cert is None or not any(s.certification_id == cert for s in carried):
+        raise UnknownCertificationError(
+            f"Unknown certification {shown(name_or_id)} in {source.school_year}"
+        )
+    return cert
+
+
 def _require_both(drop: Drop) -> None:
     if not (drop.sector and drop.pathway):
         raise InvalidInputError(
@@ -683,72 +694,98 @@ class _CarryPlan:
         renames: Sequence[tuple[str, str]],
         additions: Sequence[Listing],
     ) -> _CarryPlan:
-        carried_keys = {s.placement.key for s in carried}
-        carried_certs = {s.certification_id for s in carried}
-
-        def resolve(name_or_id: str) -> str:
-            cert = source.certification_id_for(name_or_id)
-            if cert is None or cert not in carried_certs:
-                raise UnknownCertificationError(
-                    f"Unknown certification {name_or_id!r} in {source.school_year}"
-                )
-            return cert
-
+        """Check every named change; refuse contradictory ones rather than pick one."""
         plan = cls({}, {}, [], {})
+        plan._check_drops(source, carried, drops)
+        plan._check_moves(source, carried, moves)
+        plan._check_renames(source, carried, renames)
+        plan._check_additions(source, carried, additions)
+        return plan
+
+    def _check_drops(self, source: YearCatalog, carried: list[Standing], drops: Sequence[Drop]) -> None:
+        keys = {s.placement.key for s in carried}
         for drop in drops:
             require_reason(drop.reason)
-            cert = resolve(drop.certification_id)
+            cert = _resolve(source, carried, drop.certification_id)
             if drop.sector or drop.pathway:
                 _require_both(drop)
-            if drop.sector or drop.pathway:
-                key = Placement.of(drop.sector or "-", drop.pathway or "-", cert).key
-                if key not in carried_keys:
+                key = Placement.of(drop.sector, drop.pathway, cert).key
+                if key not in keys:
                     raise UnknownPlacementError(
                         f"{source.names[cert]!r} is not listed under {drop.sector} / "
                         f"{drop.pathway} in {source.school_year}"
                     )
-            plan.drops.setdefault(cert, []).append(Drop(cert, drop.reason, drop.sector, drop.pathway))
+            resolved = Drop(cert, drop.reason, drop.sector, drop.pathway)
+            if any(self._overlaps(resolved, d) for d in self.drops.get(cert, [])):
+                raise InvalidInputError(f"{source.names[cert]!r} is removed twice")
+            self.drops.setdefault(cert, []).append(resolved)
+
+    def _check_moves(self, source: YearCatalog, carried: list[Standing], moves: Sequence[Move]) -> None:
+        keys = {s.placement.key for s in carried}
+        targets: set[str] = set()
         for move in moves:
-            cert = resolve(move.certification_id)
+            cert = _resolve(source, carried, move.certification_id)
+            name = source.names[cert]
             key = Placement.of(move.sector, move.pathway, cert).key
-            if key not in carried_keys:
+            target = Placement.of(move.to_sector, move.to_pathway, cert).key
+            if key not in keys:
                 raise UnknownPlacementError(
-                    f"{source.names[cert]!r} is not listed under {move.sector} / "
-                    f"{move.pathway} in {source.school_year}"
+                    f"{name!r} is not listed under {move.sector} / {move.pathway} in {source.school_year}"
                 )
-            target_key = Placement.of(move.to_sector, move.to_pathway, cert).key
-            if target_key in carried_keys:
-                raise NameTakenError(
-                    f"{source.names[cert]!r} is already listed under {move.to_sector} / "
-                    f"{move.to_pathway}"
+            if key in self.moves:
+                raise InvalidInputError(f"{name!r} under {move.sector} / {move.pathway} is moved twice")
+            if self.drop_for_key(key) is not None:
+                raise InvalidInputError(
+                    f"{name!r} under {move.sector} / {move.pathway} is both removed and moved")
+            if target in keys or target in targets:
+                raise AlreadyListedError(
+                    f"{name!r} is already listed under {move.to_sector} / {move.to_pathway}"
                 )
-            plan.moves[key] = Move(cert, move.sector, move.pathway, move.to_sector, move.to_pathway)
+            targets.add(target)
+            self.moves[key] = Move(cert, move.sector, move.pathway, move.to_sector, move.to_pathway)
+
+    def _check_renames(
+        self, source: YearCatalog, carried: list[Standing], renames: Sequence[tuple[str, str]]
+    ) -> None:
+        new_keys: dict[str, str] = {}
         for name_or_id, new_name in renames:
-            cert = resolve(name_or_id)
+            cert = _resolve(source, carried, name_or_id)
             cleaned = clean_name(new_name)
+            if cert in self.names:
+                raise InvalidInputError(f"{source.names[cert]!r} is renamed twice")
             if cleaned == source.names[cert]:
                 raise InvalidInputError(f"{cert!r} is already named {cleaned!r}")
-            other = source.aliases.get(certification_key(cleaned))
+            if all(self.drop_for_key(s.placement.key) for s in carried if s.certification_id == cert):
+                raise InvalidInputError(f"{source.names[cert]!r} is both removed and renamed")
+            key = certification_key(cleaned)
+            other = new_keys.get(key) or source.aliases.get(key)
             if other is not None and other != cert:
-                raise AlreadyListedError(
-                    f"The name {cleaned!r} belongs to another certification, {other!r}"
-                )
-            plan.renames.append((cert, cleaned))
-            plan.names[cert] = cleaned
-        added = set()
+                raise NameTakenError(f"The name {cleaned!r} belongs to another certification, {other!r}")
+            new_keys[key] = cert
+            self.renames.append((cert, cleaned))
+            self.names[cert] = cleaned
+
+    def _check_additions(
+        self, source: YearCatalog, carried: list[Standing], additions: Sequence[Listing]
+    ) -> None:
+        keys = {s.placement.key for s in carried}
+        moved_to = {Placement.of(m.to_sector, m.to_pathway, m.certification_id).key for m in self.moves.values()}
+        added: set[str] = set()
         for listing in additions:
             key = listing.placement.key
-            if key in carried_keys and plan.drop_for_key(key) is None:
+            label = f"{listing.certification_name!r} under {listing.placement.describe()}"
+            if (key in keys and self.drop_for_key(key) is None) or key in moved_to:
                 raise AlreadyListedError(
-                    f"{listing.certification_name!r} under {listing.placement.describe()} "
-                    f"is already on the {source.school_year} list being carried forward"
+                    f"{label} is already on the {source.school_year} list being carried forward"
                 )
             if key in added:
-                raise InvalidInputError(
-                    f"{listing.certification_name!r} under {listing.placement.describe()} is listed twice"
-                )
+                raise InvalidInputError(f"{label} is listed twice")
             added.add(key)
-        return plan
+
+    def _overlaps(self, a: Drop, b: Drop) -> bool:
+        whole = not (a.sector or a.pathway) or not (b.sector or b.pathway)
+        return whole or Placement.of(a.sector, a.pathway, a.certification_id).key == Placement.of(
+            b.sector, b.pathway, b.certification_id).key
 
     def drop_for_key(self, key: str) -> Drop | None:
         cert = key.rsplit("|", 1)[-1]

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from domain.errors import InvalidNameError
+from domain.errors import InvalidNameError, is_storable, shown
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
@@ -24,16 +24,22 @@ MAX_NAME_LENGTH = 300
 
 
 def clean_name(name: str, what: str = "certification name") -> str:
-    """The name as printed, with runs of whitespace collapsed; refuse empty names."""
-    if not isinstance(name, str):
-        msg = f"Invalid {what} {name!r}: expected text"
+    """The name as printed, with invisible format characters (zero-width spaces,
+    direction overrides) removed and runs of whitespace collapsed; refuse names
+    without Latin letters or digits, over-long names, and text that is not valid."""
+    if not isinstance(name, str) or not is_storable(name):
+        msg = f"Invalid {what} {shown(name)}: expected text"
         raise InvalidNameError(msg)
-    cleaned = _SPACES.sub(" ", name).strip()
+    if len(name) > 4 * MAX_NAME_LENGTH:
+        msg = f"Invalid {what} {shown(name)}: longer than {MAX_NAME_LENGTH} characters"
+        raise InvalidNameError(msg)
+    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    cleaned = _SPACES.sub(" ", visible).strip()
     if not cleaned or certification_key(cleaned) == "":
-        msg = f"Invalid {what} {name!r}: it has no letters or digits"
+        msg = f"Invalid {what} {shown(name)}: it has no Latin letters or digits"
         raise InvalidNameError(msg)
     if len(cleaned) > MAX_NAME_LENGTH:
-        msg = f"Invalid {what} {cleaned[:40]!r}...: longer than {MAX_NAME_LENGTH} characters"
+        msg = f"Invalid {what} {shown(cleaned)}: longer than {MAX_NAME_LENGTH} characters"
         raise InvalidNameError(msg)
     return cleaned
 

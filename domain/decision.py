@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from domain.errors import DecisionDateError, InvalidDecisionError, ReasonRequiredError
+from domain.errors import (
+    DecisionDateError,
+    InvalidDecisionError,
+    ReasonRequiredError,
+    is_storable,
+    shown,
+)
 from domain.school_year import SchoolYear
 
 MAX_TEXT = 500
@@ -55,8 +61,9 @@ class Decision:
     def __post_init__(self) -> None:
         for field in ("reference", "business_rule", "document", "document_sha256"):
             value = getattr(self, field)
-            if not isinstance(value, str) or len(value) > MAX_TEXT:
-                msg = f"Invalid decision {field} {value!r}: text of at most {MAX_TEXT} characters expected"
+            if not isinstance(value, str) or len(value) > MAX_TEXT or not is_storable(value):
+                msg = (f"Invalid decision {field} {shown(value)}: text of at most {MAX_TEXT} "
+                       "characters expected")
                 raise InvalidDecisionError(msg)
 
     def check_for(self, year: SchoolYear, *, today: date) -> None:
@@ -65,7 +72,7 @@ class Decision:
         A list for a school year is decided during the school year before it or
         during the year itself, and never in the future.
         """
-        earliest, latest = year.previous().first_day, year.last_day
+        earliest, latest = date(year.start - 1, 7, 1), year.last_day
         if not earliest <= self.decided_on <= latest:
             msg = (
                 f"Decision date {self.decided_on.isoformat()} contradicts school year "
@@ -90,6 +97,8 @@ class Decision:
 def require_reason(reason: str) -> str:
     """A removal must say why; blank reasons are refused."""
     cleaned = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if cleaned and not is_storable(cleaned):
+        raise InvalidDecisionError(f"Reason {shown(cleaned)} is not valid text")
     if not cleaned:
         msg = f"A reason is required, got {reason!r}"
         raise ReasonRequiredError(msg)

@@ -120,3 +120,18 @@ class DecisionOrderError(RefusedError):
 
 class ConcurrentChangeError(RefusedError):
     """Another decision for the same school year was recorded first; reload and retry."""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as an error message quotes it: its repr, cut short if long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
+
+
+def is_storable(text: str) -> bool:
+    """Whether text can be stored and sent as UTF-8 (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

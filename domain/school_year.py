@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from domain.errors import InvalidSchoolYearError
+from domain.errors import InvalidSchoolYearError, shown
 
-_LABEL = re.compile(r"(?P<start>\d{4})\s*[-\u2013\u2014/]\s*(?P<end>\d{4}|\d{2})")
+_LABEL = re.compile(r"(?P<start>[0-9]{4})\s*[-\u2013\u2014/]\s*(?P<end>[0-9]{4}|[0-9]{2})")
 # Years the state's CTE lists could plausibly concern; outside this a label is a typo.
 EARLIEST_START, LATEST_START = 1990, 2100
 
@@ -32,13 +32,13 @@ class SchoolYear:
         """Read ``2025-2026`` or ``2025-26``; refuse anything else, naming it."""
         match = _LABEL.fullmatch(label.strip()) if isinstance(label, str) else None
         if match is None:
-            msg = f"Invalid school year {label!r}: expected the form 2025-2026"
+            msg = f"Invalid school year {shown(label)}: expected the form 2025-2026"
             raise InvalidSchoolYearError(msg)
         start, end = int(match["start"]), match["end"]
         expected_end = str(start + 1) if len(end) == 4 else f"{(start + 1) % 100:02d}"
         if end != expected_end:
             msg = (
-                f"Invalid school year {label!r}: a school year runs from one year "
+                f"Invalid school year {shown(label)}: a school year runs from one year "
                 f"to the next, e.g. {start}-{start + 1}"
             )
             raise InvalidSchoolYearError(msg)

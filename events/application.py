@@ -8,6 +8,8 @@ for projections to reach it.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -26,12 +28,15 @@ from domain.documents.listing import CertificationList, ListedRow
 from domain.errors import (
     AlreadyRecordedError,
     ConcurrentChangeError,
+    NameTakenError,
     UnknownSchoolYearError,
 )
 from domain.school_year import SchoolYear
 from events.recorders import POPOLedgerRecorder
 from events.transcodings import register_transcodings
 
+# Attempts at a command whose save lost a race to a decision it commutes with.
+RETRIES = 10
 # Finds a certification recorded in any year by a name key: (id, latest name).
 Lookup = Callable[[str], "tuple[str, str] | None"]
 
@@ -160,12 +165,13 @@ class Ledger(Application[UUID]):
         dry_run: bool = False,
     ) -> Recorded:
         """Record a SWIB vote recognizing (or withdrawing recognition of) placements."""
-        catalog = self._catalog_or_open(year, decision, recorded_by, expected_version)
-        catalog.record_swib_vote(
-            decision, self.listings(catalog, placements), recognized=recognized,
-            recorded_by=recorded_by, today=self.today(),
-        )
-        return self._save(year, [catalog], dry_run=dry_run)
+        def command(catalog: YearCatalog) -> None:
+            catalog.record_swib_vote(
+                decision, self.listings(catalog, placements), recognized=recognized,
+                recorded_by=recorded_by, today=self.today(),
+            )
+
+        return self._decide(year, command, expected_version, dry_run, opening=(decision, recorded_by))
 
     def approve(
         self,
@@ -178,39 +184,93 @@ class Ledger(Application[UUID]):
         dry_run: bool = False,
     ) -> Recorded:
         """Record the SBE's approval of placements for the year."""
-        catalog = self._catalog_or_open(year, decision, recorded_by, expected_version)
-        catalog.approve(
-            decision, self.listings(catalog, placements), recorded_by=recorded_by,
-            today=self.today(),
-        )
-        return self._save(year, [catalog], dry_run=dry_run)
+        def command(catalog: YearCatalog) -> None:
+            catalog.approve(
+                decision, self.listings(catalog, placements), recorded_by=recorded_by,
+                today=self.today(),
+            )
+
+        return self._decide(year, command, expected_version, dry_run, opening=(decision, recorded_by))
 
     def remove(
         self, year: SchoolYear, decision: Decision, drop: Drop, *, recorded_by: str,
         expected_version: int | None = None, dry_run: bool = False,
     ) -> Recorded:
         """Take a certification (or one placement of it) off the year's list."""
-        catalog = self._catalog_at(year, expected_version)
-        catalog.remove(decision, drop, recorded_by=recorded_by, today=self.today())
-        return self._save(year, [catalog], dry_run=dry_run)
+        return self._decide(year, lambda catalog: catalog.remove(
+            decision, drop, recorded_by=recorded_by, today=self.today()), expected_version, dry_run)
 
     def rename(
         self, year: SchoolYear, decision: Decision, certification: str, new_name: str, *,
         recorded_by: str, expected_version: int | None = None, dry_run: bool = False,
     ) -> Recorded:
         """Record a vendor rename of a certification on the year's list."""
-        catalog = self._catalog_at(year, expected_version)
-        catalog.rename(decision, certification, new_name, recorded_by=recorded_by, today=self.today())
-        return self._save(year, [catalog], dry_run=dry_run)
+        def command(catalog: YearCatalog) -> None:
+            self._check_name_free(catalog, certification, new_name)
+            catalog.rename(decision, certification, new_name, recorded_by=recorded_by, today=self.today())
+
+        return self._decide(year, command, expected_version, dry_run)
+
+    def _check_name_free(self, catalog: YearCatalog, certification: str, new_name: str) -> None:
+        """A new name must not be (or have been) another certification's, in any year."""
+        cert = catalog.certification_id_for(certification)
+        taken = self.directory(certification_key(clean_name(new_name)))
+        if cert is not None and taken is not None and taken[0] != cert:
+            raise NameTakenError(
+                f"The name {clean_name(new_name)!r} belongs to another certification, {taken[0]!r}"
+            )
 
     def move(
         self, year: SchoolYear, decision: Decision, move: Move, *, recorded_by: str,
         expected_version: int | None = None, dry_run: bool = False,
     ) -> Recorded:
         """Move a placement to another sector and pathway."""
-        catalog = self._catalog_at(year, expected_version)
-        catalog.move(decision, move, recorded_by=recorded_by, today=self.today())
-        return self._save(year, [catalog], dry_run=dry_run)
+        return self._decide(year, lambda catalog: catalog.move(
+            decision, move, recorded_by=recorded_by, today=self.today()), expected_version, dry_run)
+
+    def _decide(
+        self,
+        year: SchoolYear,
+        command: Callable[[YearCatalog], None],
+        expected_version: int | None,
+        dry_run: bool,
+        *,
+        opening: tuple[Decision, str] | None = None,
+    ) -> Recorded:
+        """Run one command on the year's catalog and save it.
+
+        If another decision for the same year is saved first, the command is run again
+        on the new state, but only when the two commute: neither concerns the whole
+        year nor any certification the other concerns, and the caller did not pin an
+        ``expected_version``. Otherwise the loser gets a CONFLICT and records nothing.
+        """
+        for attempt in range(RETRIES):
+            if opening is not None:
+                catalog = self._catalog_or_open(year, *opening, expected_version)
+            else:
+                catalog = self._catalog_at(year, expected_version)
+            loaded = catalog.version - len(catalog.pending_events)
+            command(catalog)
+            try:
+                return self._save(year, [catalog], dry_run=dry_run)
+            except ConcurrentChangeError:
+                last = attempt == RETRIES - 1
+                if last or expected_version is not None or not self._commutes(catalog, loaded):
+                    raise
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # let racing writers spread
+        raise AssertionError("unreachable")
+
+    def _commutes(self, catalog: YearCatalog, loaded: int) -> bool:
+        """Whether the events saved since ``loaded`` touch nothing this command touches."""
+        if loaded == 0:
+            return False  # both opened the year
+        theirs = list(self.events.get(catalog.id, gt=loaded))
+        ours = catalog.pending_events
+        touched = [getattr(e, "certification_id", None) for e in [*theirs, *ours]]
+        if None in touched:
+            return False  # a whole-year event
+        mine = {getattr(e, "certification_id", None) for e in ours}
+        return mine.isdisjoint(getattr(e, "certification_id", None) for e in theirs)
 
     def carry_forward(
         self,
@@ -231,6 +291,8 @@ class Ledger(Application[UUID]):
         meanwhile makes the carry-forward a conflict instead of being silently left out.
         """
         source = self._catalog_at(year, expected_version)
+        for certification, new_name in renames:
+            self._check_name_free(source, certification, new_name)
         target_year = year.next()
         if YearCatalog.create_id(target_year) in self.repository:
             raise AlreadyRecordedError(

@@ -31,13 +31,18 @@ def read_document_file(
     reference: str = "",
 ) -> CertificationList:
     """Read an agenda-item text or a CSV/TSV list from a file."""
+    if not path.is_file():
+        raise DocumentError(f"Cannot read {path}: not a regular file")
     try:
-        content = path.read_bytes()
+        with path.open("rb") as f:
+            content = f.read(MAX_DOCUMENT_BYTES + 1)  # enough to tell it is too large
     except OSError as e:
         raise DocumentError(f"Cannot read {path}: {e.strerror or e}") from None
     sidecar = corrections or corrections_path_for(path)
     corrections_text = None
     if corrections is not None or sidecar.exists():
+        if not sidecar.is_file() or sidecar.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise DocumentError(f"Cannot read corrections {sidecar}: not a regular file of at most 5 MiB")
         try:
             corrections_text = sidecar.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:

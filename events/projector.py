@@ -68,19 +68,26 @@ class Projector:
 
     @retrying
     def _project_batch(self) -> tuple[int, list[object]]:
+        # Read first, then write: never wait on the event store while holding the read
+        # model's write lock. On SQLite both live in one file, and the library's pool
+        # queues readers behind a writer that may be waiting for that very lock.
+        start = self.stored_position()
+        notifications = self.ledger.recorder.select_notifications(
+            start=start, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return start, []
+        batch, events = self._fold(notifications)
+        reached = notifications[-1].id
         with self.db.transaction() as tx:
-            start = _position(tx, lock=self.db.dialect == "postgresql")
-            notifications = self.ledger.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False
-            )
-            if not notifications:
-                return start, []
-            events = self._fold(tx, notifications)
-            reached = notifications[-1].id
+            if _position(tx, lock=self.db.dialect == "postgresql") != start:
+                return start, [None] * self.batch_size  # projected meanwhile elsewhere: go again
+            batch.write(tx)
             tx.execute("UPDATE cl_position SET position = ? WHERE projection = ?", (reached, PROJECTION))
-            return reached, events
+        return reached, events
 
-    def _fold(self, tx: Tx, notifications: Sequence[Notification]) -> list[object]:
+    def _fold(self, notifications: Sequence[Notification]) -> tuple[Batch, list[object]]:
+        """Deserialise a run of notifications and fold them into the rows to write."""
         batch = Batch()
         events = []
         to_domain_event = self.ledger.mapper.to_domain_event
@@ -93,13 +100,14 @@ class Projector:
             # Events written before commit times were recorded fall back to their own time.
             batch.add(notification.id, event, commit[1] if commit else event.timestamp)
             events.append(event)
-        batch.write(tx)
-        return events
+        return batch, events
 
     @retrying
     def rebuild(self) -> int:
         """Rebuild the read model from the first event, atomically: readers see the old
-        model until the new one is complete."""
+        model until the new one is complete. It holds the read model's write lock
+        throughout, so run it while no decision is being recorded in this process (on
+        SQLite, writers in other processes wait for it)."""
         with self._lock, self.db.transaction() as tx:
             clear_tables(tx)
             position = 0
@@ -109,7 +117,7 @@ class Projector:
                 )
                 if not notifications:
                     break
-                self._fold(tx, notifications)
+                self._fold(notifications)[0].write(tx)
                 position = notifications[-1].id
             tx.execute("UPDATE cl_position SET position = ? WHERE projection = ?", (position, PROJECTION))
         self._advance(position, reset=True)

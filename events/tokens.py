@@ -70,21 +70,27 @@ class TokenStore:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.db.transaction() as tx:
             if tx.fetchone("SELECT 1 FROM cl_tokens WHERE name = ?", (name,)):
-                raise AlreadyRecordedError(f"A token named {name!r} already exists")
+                raise AlreadyRecordedError(
+                    f"A token named {name!r} already exists (or existed): names are never reused, "
+                    "so every event's recordedBy names one token holder"
+                )
             tx.execute(
                 "INSERT INTO cl_tokens VALUES (?, ?, ?, ?, ?, NULL)",
                 (name, token_id, _digest(secret), role, now),
             )
         return f"cl_{token_id}_{secret}"
 
-    def revoke(self, name: str) -> None:
+    def revoke(self, name: str) -> bool:
+        """Revoke a token; False if it was already revoked."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.db.transaction() as tx:
             row = tx.fetchone("SELECT revoked_at FROM cl_tokens WHERE name = ?", (name,))
             if row is None:
                 raise NotFoundError(f"No token named {name!r}")
-            if row[0] is None:
-                tx.execute("UPDATE cl_tokens SET revoked_at = ? WHERE name = ?", (now, name))
+            if row[0] is not None:
+                return False
+            tx.execute("UPDATE cl_tokens SET revoked_at = ? WHERE name = ?", (now, name))
+            return True
 
     @retrying
     def list(self) -> list[TokenInfo]:

@@ -83,13 +83,14 @@ def read_agenda_item(
     year = _school_year(item["title"], document)
     raw = _read_table(lines, document)
     rows = _carry_down(_apply_shifts(raw, corrections.pathway_label_shifts, document), document)
+    header = text[: item.start()]
     listing = CertificationList(
         document=document,
         sha256=sha256,
         school_year=year,
         rows=tuple(rows),
         swib_voted_on=_swib_date(text, document),
-        sbe_approved_on=_meeting_date(text, document),
+        sbe_approved_on=_meeting_date(header, document),
         agenda_item=item.group(1).upper(),
         business_rule=_business_rule(text),
         stated_count=_stated_count(text, document),
@@ -109,10 +110,14 @@ def _school_year(title: str, document: str) -> SchoolYear:
         raise DocumentError(f"{document}: {e}") from None
 
 
-def _meeting_date(text: str, document: str) -> date:
-    found = _MONTH_DATE.search(text)
+def _meeting_date(header: str, document: str) -> date:
+    """The meeting date: a line of the heading, before the item, holding only a date."""
+    found = next((m for line in header.splitlines() if (m := _MONTH_DATE.fullmatch(line.strip()))), None)
     if found is None:
-        raise DocumentError(f"{document}: no meeting date (e.g. 'April 17, 2025') was found")
+        raise DocumentError(
+            f"{document}: no meeting date (a heading line such as 'April 17, 2025') was found "
+            "before the agenda item"
+        )
     try:
         return datetime.strptime(" ".join(found.groups()), "%B %d %Y").date()
     except ValueError:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 
-from domain.errors import DocumentError
+from domain.errors import DocumentError, is_storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,8 @@ class PathwayLabelShift:
     reason: str
 
     def describe(self) -> str:
-        return f"pathway label {self.pathway!r} moved {self.rows} row(s) down: {self.reason}"
+        direction = "down" if self.rows > 0 else "up"
+        return f"pathway label {self.pathway!r} moved {abs(self.rows)} row(s) {direction}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +47,20 @@ class Corrections:
     @classmethod
     def parse(cls, text: str, source: str) -> Corrections:
         """Read a corrections file; refuse unknown keys and missing reasons."""
+        if not is_storable(text):
+            raise DocumentError(f"{source}: not valid text")
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise DocumentError(f"{source}: not valid TOML ({e})") from None
+        except (tomllib.TOMLDecodeError, RecursionError) as e:
+            raise DocumentError(f"{source}: not valid TOML ({str(e)[:200] or 'nested too deeply'})") from None
         unknown = set(data) - {"document_sha256", "pathway_label_shift"}
         if unknown:
             raise DocumentError(f"{source}: unknown keys {sorted(unknown)}")
+        entries = data.get("pathway_label_shift", [])
+        if not isinstance(entries, list):
+            raise DocumentError(f"{source}: pathway_label_shift must be a list of [[pathway_label_shift]] tables")
         shifts = []
-        for i, entry in enumerate(data.get("pathway_label_shift", []), start=1):
+        for i, entry in enumerate(entries, start=1):
             shifts.append(_shift(entry, f"{source}: pathway_label_shift #{i}"))
         sha = data.get("document_sha256", "")
         if not isinstance(sha, str):

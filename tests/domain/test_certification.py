@@ -30,7 +30,7 @@ def test_printed_name_is_kept_exactly_with_whitespace_collapsed():
 
 @pytest.mark.parametrize("name", ["", "   ", "—", "™"])
 def test_names_without_letters_or_digits_are_refused(name):
-    with pytest.raises(InvalidNameError, match="no letters or digits"):
+    with pytest.raises(InvalidNameError, match="no Latin letters or digits"):
         clean_name(name)
 
 

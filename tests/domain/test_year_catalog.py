@@ -9,6 +9,7 @@ from domain.certification import Listing, Placement
 from domain.decision import Body, Decision, Purpose
 from domain.errors import (
     AlreadyApprovedError,
+    AlreadyListedError,
     AlreadyRecognizedError,
     DecisionDateError,
     DecisionOrderError,
@@ -193,3 +194,33 @@ def test_carry_forward_refuses_changes_to_what_is_not_on_the_list():
         catalog.carry_forward(decision, drops=[Drop("faa-part-107", "")], recorded_by="t", today=TODAY)
     with pytest.raises(InvalidInputError, match="already named"):
         catalog.carry_forward(decision, renames=[("faa-part-107", "FAA Part 107")], recorded_by="t", today=TODAY)
+
+
+UAS = ("Science, Technology, Engineering, & Mathematics", "Unmanned Aerial Systems")
+
+
+@pytest.mark.parametrize(("changes", "error", "message"), [
+    ({"moves": [Move("faa-part-107", *UAS, "Transportation & Logistics", "Aviation"),
+                Move("faa-part-107", *UAS, "Transportation & Logistics", "Drones")]}, InvalidInputError, "moved twice"),
+    ({"drops": [Drop("faa-part-107", "x")],
+      "moves": [Move("faa-part-107", *UAS, "Transportation & Logistics", "Aviation")]}, InvalidInputError,
+     "both removed and moved"),
+    ({"moves": [Move("nccer-core-curriculum", "Architecture & Construction", "Carpentry", "Manufacturing", "Drones"),
+                Move("nccer-core-curriculum", "Manufacturing", "Welding", "Manufacturing", "Drones")]},
+     AlreadyListedError, "already listed under Manufacturing / Drones"),
+    ({"renames": [("faa-part-107", "Drone Pilot"), ("faa-part-107", "Drone Pilot II")]}, InvalidInputError,
+     "renamed twice"),
+    ({"renames": [("faa-part-107", "Drone Pilot"), ("nccer-core-curriculum", "Drone Pilot!")]}, NameTakenError,
+     "belongs to another certification"),
+    ({"drops": [Drop("faa-part-107", "x")], "renames": [("faa-part-107", "Drone Pilot")]}, InvalidInputError,
+     "both removed and renamed"),
+    ({"drops": [Drop("faa-part-107", "x"), Drop("FAA Part 107", "y")]}, InvalidInputError, "removed twice"),
+    ({"moves": [Move("faa-part-107", *UAS, "Transportation & Logistics", "Aviation")],
+      "additions": [Listing(Placement.of("Transportation & Logistics", "Aviation", "faa-part-107"), "FAA Part 107")]},
+     AlreadyListedError, "already on the 2025-2026 list"),
+])
+def test_carry_forward_refuses_contradictory_instructions(changes, error, message):
+    catalog = approved_year()
+    with pytest.raises(error, match=message):
+        catalog.carry_forward(Decision(Body.SBE, date(2026, 4, 16)), recorded_by="t", today=TODAY, **changes)
+    assert catalog.collect_events() == []

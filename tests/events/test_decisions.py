@@ -152,3 +152,13 @@ def test_rebuild_equals_live_after_every_kind_of_change_whatever_the_batching(st
     before = store.reader.dump()
     assert Projector(ledger, store.db, batch_size=5000).rebuild() == live.position
     assert store.reader.dump() == before
+
+
+def test_a_rename_to_a_name_another_certification_has_in_another_year_is_refused(seeded):
+    from domain.errors import NameTakenError
+
+    seeded.ledger.carry_forward(YEAR, Decision(Body.SBE, date(2026, 4, 16)),
+                                renames=[("faa-part-107", "Drone Pilot")], recorded_by="a")
+    seeded.sync()
+    with pytest.raises(NameTakenError, match="belongs to another certification, 'faa-part-107'"):
+        seeded.ledger.rename(YEAR, LATER, "nccer-welding-level-1", "Drone Pilot!", recorded_by="a")
