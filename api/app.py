@@ -127,8 +127,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     graphql = GraphQLView(settings)
     return Starlette(
         routes=[
-            Route("/graphql", ResponseCache(graphql, max_request=settings.max_body_bytes),
-                  methods=["GET", "POST"]),
+            Route("/graphql", ResponseCache(graphql, max_entries=settings.response_cache_entries,
+                                            max_request=settings.max_body_bytes), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
         ],

@@ -200,7 +200,9 @@ async def year_changes(info: Info, from_year: str, to_year: str, purpose: Eligib
 
     def compute() -> events_changes.YearChanges:
         before, after = reader.catalogs(years, purpose.name, at)
-        return events_changes.compare(before, after, reader.year_history(years[1], at))
+        # Only the events about what changed: the cost follows the change, not the history.
+        explaining = reader.year_history(years[1], at, events_changes.changed(before, after))
+        return events_changes.compare(before, after, explaining, purpose.name)
 
     found = await off_loop(compute)
     return YearChanges(

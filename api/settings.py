@@ -39,6 +39,7 @@ class Settings:
     max_body_bytes: int = 6 * 1024 * 1024
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     poll_interval: float = 0.5
+    response_cache_entries: int = 512
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,4 +48,5 @@ class Settings:
             max_page_size=_int("CERTLEDGER_MAX_PAGE_SIZE", 500),
             max_query_depth=_int("CERTLEDGER_MAX_QUERY_DEPTH", 12),
             allowed_origins=_list("CERTLEDGER_ALLOWED_ORIGINS"),
+            response_cache_entries=_int("CERTLEDGER_RESPONSE_CACHE_ENTRIES", 512),
         )

@@ -49,6 +49,10 @@ class Standing:
     def listed(self) -> bool:
         return self.recognized or self.approved
 
+    def copy(self) -> Standing:
+        return Standing(self.sector, self.pathway, self.certification_id, self.recognized,
+                        self.approved, dict(self.last_decided))
+
     @property
     def purposes(self) -> list[Purpose]:
         found: list[Purpose] = []
@@ -244,6 +248,18 @@ class YearCatalog(Aggregate):
         self.pathway_names: dict[str, str] = {}
         # (body, document SHA-256) of every document a decision of this year was read from.
         self.documents: set[tuple[str, str]] = set()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> YearCatalog:
+        """A structural copy: the repository's cache hands out one per command, and a
+        generic deep copy of a year's thousands of standings costs more than the command."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        copied.standings = {key: standing.copy() for key, standing in self.standings.items()}
+        for name in ("names", "aliases", "sector_names", "pathway_names"):
+            setattr(copied, name, dict(getattr(self, name)))
+        copied.documents = set(self.documents)
+        copied._pending_events = list(self._pending_events)
+        return copied
 
     # -- identity -------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.errors import InvalidNameError, is_storable, shown
 
@@ -23,6 +24,7 @@ _SPOKEN = (("+", " plus "), ("&", " and "), ("#", " sharp "))
 MAX_NAME_LENGTH = 300
 
 
+@lru_cache(maxsize=65536)
 def clean_name(name: str, what: str = "certification name") -> str:
     """The name as printed, with invisible format characters (zero-width spaces,
     direction overrides) removed and runs of whitespace collapsed; refuse names
@@ -44,6 +46,7 @@ def clean_name(name: str, what: str = "certification name") -> str:
     return cleaned
 
 
+@lru_cache(maxsize=65536)
 def certification_key(name: str) -> str:
     """The normalised key of a name: lower-case ASCII words joined by dashes.
 

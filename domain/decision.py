@@ -66,6 +66,19 @@ class Decision:
                        "characters expected")
                 raise InvalidDecisionError(msg)
 
+    @classmethod
+    def from_record(
+        cls, body: Body, decided_on: date, reference: str, business_rule: str, document: str,
+        document_sha256: str,
+    ) -> Decision:
+        """A decision read back from the record, which was checked when it was made."""
+        decision = object.__new__(cls)
+        for name, value in (("body", body), ("decided_on", decided_on), ("reference", reference),
+                            ("business_rule", business_rule), ("document", document),
+                            ("document_sha256", document_sha256)):
+            object.__setattr__(decision, name, value)
+        return decision
+
     def check_for(self, year: SchoolYear, *, today: date) -> None:
         """Refuse a date that contradicts the school year it decides.
 

@@ -9,8 +9,9 @@ from datetime import date
 from domain.errors import InvalidSchoolYearError, shown
 
 _LABEL = re.compile(r"(?P<start>[0-9]{4})\s*[-\u2013\u2014/]\s*(?P<end>[0-9]{4}|[0-9]{2})")
-# Years the state's CTE lists could plausibly concern; outside this a label is a typo.
-EARLIEST_START, LATEST_START = 1990, 2100
+# Years a label may name; outside this it is a typo. (Decisions cannot be dated in the
+# future, so far-off years can be named but never decided for.)
+EARLIEST_START, LATEST_START = 1900, 2999
 
 
 @dataclass(frozen=True, order=True, slots=True)

@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -368,6 +369,11 @@ class Ledger(Application[UUID]):
                 f"School year {year} was changed by another decision while this one was "
                 "being recorded; nothing was recorded. Reload and try again."
             ) from None
+        if self.repository.cache is not None:
+            # Cache the saved state, so the next command does not replay what it just
+            # wrote; fast-forwarding still brings in anything saved elsewhere since.
+            for catalog in catalogs:
+                self.repository.cache.put(catalog.id, catalog)
         positions = [r.notification.id for r in recordings]
         commits = self.recorder.select_commits(positions[-1], 1) if positions else []
         return Recorded(year, events, positions, version=decided.version,
@@ -400,5 +406,9 @@ def _decisions_of(listing: CertificationList) -> list[tuple[Body, Decision]]:
 
 def event_kind(event: DomainEventProtocol[Any]) -> str:
     """The event's kind as the API names it: PlacementApproved -> PLACEMENT_APPROVED."""
-    name = type(event).__name__
+    return _kind(type(event).__name__)
+
+
+@lru_cache(maxsize=64)
+def _kind(name: str) -> str:
     return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(name)).upper()

@@ -54,10 +54,25 @@ def listed(rows: Iterable[CatalogRow]) -> dict[str, Listed]:
     return {c: Listed(c, names[c], tuple(places[c])) for c in names}
 
 
+def changed(before_rows: list[CatalogRow], after_rows: list[CatalogRow]) -> list[str]:
+    """The certifications whose standing differs between two lists (the ones to explain)."""
+    before, after = listed(before_rows), listed(after_rows)
+    return sorted(c for c in before.keys() | after.keys() if before.get(c) != after.get(c)
+                  and not (c in before and c in after and before[c].name == after[c].name
+                           and set(before[c].placements) == set(after[c].placements)))
+
+
+# Each body's events explain changes to the purposes it confers, not to the others.
+NOT_FOR = {"ACCOUNTABILITY_ACCELERATION": "SWIB_VOTE_RECORDED"}
+NOT_FOR_SWIB = "PLACEMENT_APPROVED"
+
+
 def compare(before_rows: list[CatalogRow], after_rows: list[CatalogRow],
-            later_events: list[HistoryEntry]) -> YearChanges:
+            later_events: list[HistoryEntry], purpose: str = "ACCOUNTABILITY_ACCELERATION") -> YearChanges:
     """Compare two lists; explain each change by the later year's events about it."""
     before, after = listed(before_rows), listed(after_rows)
+    irrelevant = NOT_FOR.get(purpose, NOT_FOR_SWIB)
+    later_events = [e for e in later_events if e.kind != irrelevant]
     by_cert: dict[str, list[HistoryEntry]] = {}
     for entry in later_events:
         if entry.certification_id:

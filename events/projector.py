@@ -20,7 +20,7 @@ from eventsourcing.persistence import Notification
 
 from events.application import Ledger
 from events.sql import Database, Tx, retrying
-from events.views import PROJECTION, Batch, clear_tables, create_tables
+from events.views import PROJECTION, Batch, clear_tables, create_tables, restore_indexes
 
 Listener = Callable[[int], None]
 
@@ -119,6 +119,7 @@ class Projector:
                     break
                 self._fold(notifications)[0].write(tx)
                 position = notifications[-1].id
+            restore_indexes(tx)
             tx.execute("UPDATE cl_position SET position = ? WHERE projection = ?", (position, PROJECTION))
         self._advance(position, reset=True)
         return position

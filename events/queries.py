@@ -288,13 +288,18 @@ class CatalogReader:
         return found
 
     @retrying
-    def year_history(self, year: str, at: TimePoint = NOW) -> list[HistoryEntry]:
+    def year_history(
+        self, year: str, at: TimePoint = NOW, certification_ids: list[str] | None = None
+    ) -> list[HistoryEntry]:
+        """A year's events (only those about the given certifications, if given)."""
+        where, params = "school_year = ? AND decided_on <= ? AND position <= ?", [year, at.decided_by, at.recorded_by]
+        if certification_ids is not None:
+            if not certification_ids:
+                return []
+            where += f" AND certification_id IN ({', '.join('?' * len(certification_ids))})"
+            params += certification_ids
         with self.db.reading() as tx:
-            rows = tx.fetchall(
-                f"{_HISTORY_SELECT} WHERE school_year = ? AND decided_on <= ? AND position <= ? "
-                "ORDER BY position",
-                (year, at.decided_by, at.recorded_by),
-            )
+            rows = tx.fetchall(f"{_HISTORY_SELECT} WHERE {where} ORDER BY position", params)  # noqa: S608
         return [HistoryEntry(*r) for r in rows]
 
     @retrying

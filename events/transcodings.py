@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -19,7 +20,12 @@ class SchoolYearAsText(Transcoding):
         return str(obj)
 
     def decode(self, data: str) -> SchoolYear:
-        return SchoolYear.parse(data)
+        return _school_year(data)
+
+
+@lru_cache(maxsize=1024)
+def _school_year(label: str) -> SchoolYear:
+    return SchoolYear.parse(label)
 
 
 class DateAsISO(Transcoding):
@@ -59,13 +65,9 @@ class DecisionAsDict(Transcoding):
         }
 
     def decode(self, data: dict[str, Any]) -> Decision:
-        return Decision(
-            body=Body[data["body"]],
-            decided_on=date.fromisoformat(data["decided_on"]),
-            reference=data["reference"],
-            business_rule=data["business_rule"],
-            document=data["document"],
-            document_sha256=data["document_sha256"],
+        return Decision.from_record(
+            Body[data["body"]], date.fromisoformat(data["decided_on"]), data["reference"],
+            data["business_rule"], data["document"], data["document_sha256"],
         )
 
 
