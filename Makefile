@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+AUDIT  := tests/conformance/node_modules/.package-lock.json
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -18,7 +19,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/certledger serve --seed-if-empty --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The GraphQL-over-HTTP audit runs on Node with the pinned graphql-http package.
+$(AUDIT): tests/conformance/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/conformance && npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the conformance audit test will be skipped"; fi
+
+test: $(STAMP) $(AUDIT)
 	$(BIN)/python -m pytest
 
 schema: $(STAMP)

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,7 +21,8 @@ from cross_web import HTTPException
 from api.auth import bearer_token
 from api.cache import ResponseCache
 from api.context import Context, Loaders
-from api.live import PositionWatch
+from api.live import LiveFeeds
+from api.operations import RequestIds, configure_logging, healthz, readyz
 from api.schema import build_schema
 from api.settings import Settings
 from events.store import Store, StoreLocation
@@ -38,7 +41,8 @@ class GraphQLView(GraphQL[Context, None]):
     ``application/graphql-response+json`` (4xx for request errors) for clients that ask."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(build_schema(), allowed_origins=settings.allowed_origins, **kwargs)
+        super().__init__(build_schema(settings), allowed_origins=settings.allowed_origins,
+                         max_subscriptions_per_connection=10, **kwargs)
         self.settings = settings
 
     async def get_sub_response(self, request: Request) -> Response:
@@ -104,13 +108,16 @@ def _is_request_error(response_data: Any) -> bool:
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
     """Build the app. A store passed in is used as is (and left open); otherwise one is
     opened from the settings when the app starts and closed when it stops."""
-    settings = settings or Settings.from_env()
+    if settings is None:  # started by uvicorn (one worker or several): configure from the environment
+        settings = Settings.from_env()
+        configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store or await run_in_threadpool(open_store, settings)
-        app.state.watch = PositionWatch(asyncio.get_running_loop())
+        app.state.watch = LiveFeeds(asyncio.get_running_loop(), app.state.store.reader,
+                                    settings.max_subscriptions)
         app.state.store.projector.add_listener(app.state.watch.advanced)
         if owned:
             await run_in_threadpool(app.state.store.start)
@@ -121,16 +128,22 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             if owned:
                 await run_in_threadpool(app.state.store.close)
 
-    async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
     graphql = GraphQLView(settings)
+    middleware = [Middleware(RequestIds)]
+    if settings.allowed_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.allowed_origins), allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "accept", "if-none-match", "x-request-id"],
+            expose_headers=["etag", "x-request-id"], max_age=600,
+        ))
     return Starlette(
+        middleware=middleware,
         routes=[
             Route("/graphql", ResponseCache(graphql, max_entries=settings.response_cache_entries,
                                             max_request=settings.max_body_bytes), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
         ],
         lifespan=lifespan,
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import logging
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
+from api.operations import configure_logging
 from api.settings import SEED_DOCUMENT, Settings
 from domain.errors import CertLedgerError
 from domain.school_year import SchoolYear
@@ -41,9 +43,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return seeded
     print(f"certledger: serving GraphQL on http://{args.host}:{args.port}/graphql "
           f"(store: {StoreLocation.parse(settings.db).describe()})", flush=True)
+    os.environ.setdefault("CERTLEDGER_LOG_LEVEL", args.log_level)
+    configure_logging(args.log_level)
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level=args.log_level, proxy_headers=False,
+        access_log=False,  # RequestIds writes one JSON line per request instead
+        log_config=None, timeout_graceful_shutdown=30,  # finish in-flight writes on SIGTERM
     )
     return 0
 

@@ -29,7 +29,7 @@ class Loaders:
     """Batch the per-certification lookups of one request into one query each."""
 
     store: Store
-    history: dict[TimePoint, DataLoader[str, list[HistoryEntry]]] = field(default_factory=dict)
+    history: dict[tuple[Any, ...], DataLoader[str, list[HistoryEntry]]] = field(default_factory=dict)
     placements: dict[tuple[str, TimePoint], DataLoader[str, list[PlacementRow]]] = field(default_factory=dict)
     records: DataLoader[str, CertificationRecord | None] = field(init=False)
     catalog: DataLoader[tuple[str, str, TimePoint], list[CatalogRow]] = field(init=False)
@@ -48,16 +48,18 @@ class Loaders:
 
         self.records = DataLoader(load_records)
 
-    def history_at(self, at: TimePoint) -> DataLoader[str, list[HistoryEntry]]:
-        if at not in self.history:
+    def history_at(self, at: TimePoint, year: str | None = None, after: int = 0,
+                   limit: int = 100) -> DataLoader[str, list[HistoryEntry]]:
+        key = (at, year, after, limit)
+        if key not in self.history:
             reader = self.store.reader
 
             async def load(ids: list[str]) -> list[list[HistoryEntry]]:
-                found = await off_loop(reader.history, ids, at)
+                found = await off_loop(lambda: reader.history(ids, at, year=year, after=after, limit=limit))
                 return [found[i] for i in ids]
 
-            self.history[at] = DataLoader(load)
-        return self.history[at]
+            self.history[key] = DataLoader(load)
+        return self.history[key]
 
     def placements_for(self, purpose: str, at: TimePoint) -> DataLoader[str, list[PlacementRow]]:
         if (purpose, at) not in self.placements:
@@ -80,7 +82,7 @@ class Context:
     loaders: Loaders  # replaced for each operation by FreshLoaders
     token: str | None = None  # the bearer token sent, checked only by mutations
     holder: TokenHolder | None = None  # set once a mutation's token is checked
-    watch: Any = None  # PositionWatch, for live updates
+    watch: Any = None  # LiveFeeds, for live updates
     request: Any = None
     response: Any = None
 

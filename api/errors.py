@@ -24,6 +24,7 @@ CODES: tuple[tuple[type[Exception], str], ...] = (
     (domain.DocumentError, "DOCUMENT_REJECTED"),
     (domain.DecisionDateError, "INVALID_DECISION_DATE"),
     (domain.ReasonRequiredError, "REASON_REQUIRED"),
+    (domain.DecisionTooLargeError, "DECISION_TOO_LARGE"),
     (domain.InvalidInputError, BAD_USER_INPUT),
     (domain.UnknownSchoolYearError, "UNKNOWN_SCHOOL_YEAR"),
     (domain.UnknownCertificationError, "UNKNOWN_CERTIFICATION"),
@@ -78,7 +79,7 @@ def classify(error: GraphQLError) -> GraphQLError:
         return _with_code(error, error.message, code)
     if isinstance(original, GraphQLError):  # e.g. a limit extension's own error
         return _with_code(error, error.message, (original.extensions or {}).get("code") or BAD_USER_INPUT)
-    log.error("unexpected error at %s", error.path, exc_info=original)
+    log.error("unexpected error at %s: %s", error.path, type(original).__name__, exc_info=original)
     return _with_code(error, "Internal server error", INTERNAL, mask=True)
 
 

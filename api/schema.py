@@ -15,7 +15,8 @@ from api.errors import classify_result
 from api.live import Subscription
 from api.mutations import Mutation
 from api.queries import Query
-from api.settings import PROJECT_ROOT
+from api.limits import limit_extensions
+from api.settings import PROJECT_ROOT, Settings
 
 SDL_PATH = PROJECT_ROOT / "schema.graphql"
 
@@ -48,9 +49,10 @@ async def _classified(results: Any) -> Any:
         yield classify_result(result)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """Build the schema. Extensions are passed as classes or factories, never instances,
     so no state is shared between concurrent requests."""
+    settings = settings or Settings()
     return CertLedgerSchema(
         query=Query,
         mutation=Mutation,
@@ -59,6 +61,7 @@ def build_schema() -> strawberry.Schema:
             FreshLoaders,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            *limit_extensions(settings),
         ],
     )
 

@@ -33,20 +33,27 @@ class Settings:
     db: str = DEFAULT_DB
     max_page_size: int = 500
     default_page_size: int = 50
-    max_query_depth: int = 12
+    max_query_depth: int = 15  # the standard introspection query nests 13 deep
     max_aliases: int = 30
     max_tokens: int = 2000
     max_body_bytes: int = 6 * 1024 * 1024
+    max_subscriptions: int = 500
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     poll_interval: float = 0.5
     response_cache_entries: int = 512
+    log_level: str = "info"
 
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
             db=os.environ.get("CERTLEDGER_DB", "").strip() or DEFAULT_DB,
             max_page_size=_int("CERTLEDGER_MAX_PAGE_SIZE", 500),
-            max_query_depth=_int("CERTLEDGER_MAX_QUERY_DEPTH", 12),
+            max_query_depth=_int("CERTLEDGER_MAX_QUERY_DEPTH", 15),
+            max_aliases=_int("CERTLEDGER_MAX_ALIASES", 30),
+            max_tokens=_int("CERTLEDGER_MAX_TOKENS", 2000),
+            max_body_bytes=_int("CERTLEDGER_MAX_BODY_BYTES", 6 * 1024 * 1024),
+            max_subscriptions=_int("CERTLEDGER_MAX_SUBSCRIPTIONS", 500),
             allowed_origins=_list("CERTLEDGER_ALLOWED_ORIGINS"),
             response_cache_entries=_int("CERTLEDGER_RESPONSE_CACHE_ENTRIES", 512),
+            log_level=os.environ.get("CERTLEDGER_LOG_LEVEL", "info").strip() or "info",
         )

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info, off_loop
+from api.errors import UserError
 from api.inputs import parse_school_year
 from events.queries import CatalogRow, HistoryEntry, TimePoint
 
@@ -187,11 +188,24 @@ class Certification:
         rows = await info.context.loaders.placements_for(purpose.name, self.at).load(str(self.id))
         return sorted({r.school_year for r in rows})
 
-    @strawberry.field(description="Every recorded event concerning the certification, in recorded "
-                      "order (as of the time point the certification was asked about).")
-    async def history(self, info: Info) -> list[RecordedEvent]:
-        entries = await info.context.loaders.history_at(self.at).load(str(self.id))
-        return [RecordedEvent.from_entry(e) for e in entries]
+    @strawberry.field(description="The recorded events concerning the certification, in recorded order "
+                      "(as of the time point the certification was asked about), a page at a time.")
+    async def history(
+        self,
+        info: Info,
+        school_year: Annotated[str | None, strawberry.argument(
+            description="Only events concerning this school year.")] = None,
+        first: Annotated[int | None, strawberry.argument(
+            description="At most this many events: up to CERTLEDGER_MAX_PAGE_SIZE (500); default 100.")] = None,
+        after: Annotated[int | None, strawberry.argument(
+            description="Only events after this position (the last position of a previous page).")] = None,
+    ) -> list[RecordedEvent]:
+        limit = 100 if first is None else first
+        if not 0 <= limit <= info.context.settings.max_page_size:
+            raise UserError(f"Invalid first {limit}: it must be between 0 and {info.context.settings.max_page_size}")
+        year = str(parse_school_year(school_year)) if school_year is not None else None
+        loader = info.context.loaders.history_at(self.at, year, max(after or 0, 0), limit)
+        return [RecordedEvent.from_entry(e) for e in await loader.load(str(self.id))]
 
 
 @strawberry.type(description="A program pathway and the certifications listed under it.")

@@ -410,8 +410,8 @@ class YearCatalog(Aggregate):
     ) -> None:
         """Record a vendor rename: same certification, new display name."""
         self._check_decision(decision, today)
-        self._check_rename(certification_id, new_name)
-        self._trigger_rename(decision, certification_id, clean_name(new_name), recorded_by)
+        cert = self._check_rename(certification_id, new_name)
+        self._trigger_rename(decision, cert, clean_name(new_name), recorded_by)
 
     def move(
         self,
@@ -545,7 +545,8 @@ class YearCatalog(Aggregate):
             )
         return cert
 
-    def _check_rename(self, certification_id: str, new_name: str) -> None:
+    def _check_rename(self, certification_id: str, new_name: str) -> str:
+        """The id of the certification to rename, once the rename is known to be allowed."""
         cert = self._require_listed(certification_id)
         cleaned = clean_name(new_name)
         if cleaned == self.names[cert]:
@@ -555,6 +556,7 @@ class YearCatalog(Aggregate):
             raise NameTakenError(
                 f"The name {cleaned!r} belongs to another certification, {other!r}"
             )
+        return cert
 
     def _check_move(self, move: Move) -> Standing:
         cert = self._require_listed(move.certification_id)

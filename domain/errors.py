@@ -8,7 +8,8 @@ Every error names the value it refused. The tree::
     │   ├── InvalidDecisionError       body or reference does not fit the decision
     │   │   ├── DecisionDateError      the date contradicts the school year (or is in the future)
     │   │   └── ReasonRequiredError    a removal gives no reason
-    │   └── InvalidNameError
+    │   ├── InvalidNameError
+    │   └── DecisionTooLargeError      one decision would record more events than one transaction may hold
     ├── DocumentError                  a document cannot be read as a certification list
     │   └── StatedCountMismatchError   the document's own count disagrees with its table
     ├── NotFoundError                  something named is not on record
@@ -56,6 +57,10 @@ class ReasonRequiredError(InvalidDecisionError):
 
 class InvalidNameError(InvalidInputError):
     """A certification, sector or pathway name is empty or unusable."""
+
+
+class DecisionTooLargeError(InvalidInputError):
+    """One decision would record more events than one transaction may hold."""
 
 
 class DocumentError(CertLedgerError):

@@ -29,6 +29,7 @@ from domain.documents.listing import CertificationList, ListedRow
 from domain.errors import (
     AlreadyRecordedError,
     ConcurrentChangeError,
+    DecisionTooLargeError,
     NameTakenError,
     UnknownSchoolYearError,
 )
@@ -36,6 +37,9 @@ from domain.school_year import SchoolYear
 from events.recorders import POPOLedgerRecorder
 from events.transcodings import register_transcodings
 
+# The most events one decision may record: one decision is one transaction, held in
+# memory while it is checked and written. Official lists have tens of rows.
+MAX_EVENTS_PER_DECISION = 10_000
 # Attempts at a command whose save lost a race to a decision it commutes with.
 RETRIES = 10
 # Finds a certification recorded in any year by a name key: (id, latest name).
@@ -357,6 +361,11 @@ class Ledger(Application[UUID]):
     def _save(self, year: SchoolYear, catalogs: list[YearCatalog], *, dry_run: bool) -> Recorded:
         """Save every pending event of the catalogs in one transaction (or, dry, none)."""
         events: list[Any] = [e for c in catalogs for e in c.pending_events]
+        if len(events) > MAX_EVENTS_PER_DECISION:
+            raise DecisionTooLargeError(
+                f"This decision would record {len(events)} events; one decision records at most "
+                f"{MAX_EVENTS_PER_DECISION}. Split the list into several decisions."
+            )
         decided = next(c for c in catalogs if c.school_year == year)
         if dry_run or not events:
             # Nothing recorded: report the version the year is still at.

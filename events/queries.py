@@ -270,16 +270,26 @@ class CatalogReader:
         return found
 
     @retrying
-    def history(self, certification_ids: list[str], at: TimePoint = NOW) -> dict[str, list[HistoryEntry]]:
-        """The events concerning each certification, in recorded order."""
+    def history(
+        self, certification_ids: list[str], at: TimePoint = NOW, *, year: str | None = None,
+        after: int = 0, limit: int = NO_LIMIT,
+    ) -> dict[str, list[HistoryEntry]]:
+        """The events concerning each certification, in recorded order: at most ``limit``
+        each, after a position, optionally only one school year's."""
         if not certification_ids:
             return {}
+        where = (f"certification_id IN ({', '.join('?' * len(certification_ids))}) AND decided_on <= ? "
+                 "AND position <= ? AND position > ?")
+        params: list[Any] = [*certification_ids, at.decided_by, at.recorded_by, after]
+        if year is not None:
+            where += " AND school_year = ?"
+            params.append(year)
         with self.db.reading() as tx:
             rows = tx.fetchall(
-                f"{_HISTORY_SELECT} WHERE certification_id IN "
-                f"({', '.join('?' * len(certification_ids))}) AND decided_on <= ? AND position <= ? "
-                "ORDER BY position",
-                [*certification_ids, at.decided_by, at.recorded_by],
+                f"SELECT {', '.join(HISTORY_COLUMNS)} FROM (SELECT *, ROW_NUMBER() OVER ("  # noqa: S608
+                f"PARTITION BY certification_id ORDER BY position) AS n FROM cl_history WHERE {where}) h "
+                "WHERE n <= ? ORDER BY position",
+                [*params, limit],
             )
         found: dict[str, list[HistoryEntry]] = {c: [] for c in certification_ids}
         for row in rows:

@@ -13,18 +13,21 @@ ends at a transaction boundary.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.persistence import ProgrammingError
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
 Commit = tuple[int, datetime]  # last notification id of a transaction, its commit time
 TICK = timedelta(microseconds=1)
+INSERT_CHUNK = 1000
 
 
 def _now() -> datetime:
@@ -74,6 +77,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        self._inserted = threading.local()  # the ids of the insert this thread is making
         self.commits_table = events_table_name.removesuffix("_events") + "_commits"
         table = Identifier(self.datastore.schema, self.commits_table)
         self.sql_create_statements.append(SQL(
@@ -86,8 +90,24 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, committed_at FROM {0} WHERE notification_id >= %s "
             "ORDER BY notification_id LIMIT %s").format(table)
 
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """Insert in chunks, each synced, within the one transaction: a single pipelined
+        insert of many thousands of events stalls (psycopg waits to read while the server
+        still waits for the rest of the statement)."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        ids: list[int] = []
+        for start in range(0, len(stored_events), INSERT_CHUNK):
+            with curs.connection.pipeline():  # nested: synced when the block ends
+                PostgresAggregateRecorder._insert_stored_events(
+                    self, curs, stored_events[start : start + INSERT_CHUNK], **kwargs)
+            ids += [row["notification_id"] for row in curs.fetchall()]
+        self._inserted.ids = ids
+
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        ids: list[int] = self._inserted.ids
+        if len(ids) != len(stored_events):
+            raise ProgrammingError(f"Inserted {len(ids)} events, expected {len(stored_events)}")
         if ids:
             curs.execute(self.insert_commit, (ids[-1],))
         return ids

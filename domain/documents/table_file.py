@@ -18,7 +18,7 @@ from domain.errors import DocumentError, InvalidInputError
 from domain.school_year import SchoolYear
 
 COLUMNS = ("industry_sector", "program_pathway", "certification", "swib_recognized")
-MAX_ROWS = 20_000
+MAX_ROWS = 5_000  # each row records up to two events; see MAX_EVENTS_PER_DECISION
 
 
 def looks_like_table(text: str) -> bool:

@@ -224,3 +224,10 @@ def test_carry_forward_refuses_contradictory_instructions(changes, error, messag
     with pytest.raises(error, match=message):
         catalog.carry_forward(Decision(Body.SBE, date(2026, 4, 16)), recorded_by="t", today=TODAY, **changes)
     assert catalog.collect_events() == []
+
+
+def test_a_certification_can_be_renamed_by_its_name():
+    catalog = approved_year()
+    catalog.rename(SBE_ITEM_J, "FAA Part 107", "FAA Part 107 Remote Pilot", recorded_by="t", today=TODAY)
+    (renamed,) = catalog.collect_events()
+    assert renamed.certification_id == "faa-part-107"
