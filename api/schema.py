@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,18 @@ class CertLedgerSchema(strawberry.Schema):
             return _classified(result)
         return classify_result(result)
 
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """Every operation over a websocket (queries too) runs through here."""
+        return _classified(await super().stream(*args, **kwargs))
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Not logged here: ``classify`` logs the unexpected ones, and user errors are not news."""
 
 
 async def _classified(results: Any) -> Any:
-    async for result in results:
-        yield classify_result(result)
+    async with aclosing(results):
+        async for result in results:
+            yield classify_result(result)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

@@ -541,7 +541,7 @@ class YearCatalog(Aggregate):
         cert = self.certification_id_for(certification_id)
         if cert is None or not any(s.certification_id == cert for s in self.listed()):
             raise UnknownCertificationError(
-                f"Unknown certification {certification_id!r} in {self.school_year}"
+                f"Unknown certification {shown(certification_id)} in {self.school_year}"
             )
         return cert
 

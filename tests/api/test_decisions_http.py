@@ -368,3 +368,20 @@ def test_an_oversized_cursor_is_bad_user_input(live):
     cursor = base64.urlsafe_b64encode(b"event:" + b"9" * 30).decode()
     error = live.error("query ($c: String) { auditLog(after: $c) { totalCount } }", {"c": cursor})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_errors_over_websockets_carry_codes_too(live):
+    url = str(live.http.base_url).replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "connection_init"}))
+        json.loads(ws.recv(timeout=10))
+        ws.send(json.dumps({"id": "1", "type": "subscribe",
+                            "payload": {"query": '{ catalog(schoolYear: "2025") { schoolYear } }'}}))
+        answer = json.loads(ws.recv(timeout=10))
+        ws.send(json.dumps({"id": "2", "type": "subscribe",
+                            "payload": {"query": 'subscription { catalogChanged(schoolYear: "x") { kind } }'}}))
+        messages = [json.loads(ws.recv(timeout=10)) for _ in range(3)]
+    assert answer["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    refused = next(m for m in messages if m.get("id") == "2" and m["type"] in ("next", "error"))
+    errors = refused["payload"]["errors"] if refused["type"] == "next" else refused["payload"]
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
