@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.context import Info, off_loop
+from api.context import Info
 from api.errors import UserError
 from api.inputs import parse_school_year
 from events.queries import CatalogRow, HistoryEntry, TimePoint

@@ -25,7 +25,6 @@ from domain.errors import (
     NameTakenError,
     NotRecognizedError,
     DecisionOrderError,
-    InvalidDecisionError,
     InvalidInputError,
     UnknownCertificationError,
     UnknownPlacementError,

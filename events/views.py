@@ -45,7 +45,7 @@ HISTORY_COLUMNS = (
 )
 
 DDL = (
-    f"""CREATE TABLE IF NOT EXISTS cl_history (
+    """CREATE TABLE IF NOT EXISTS cl_history (
         position BIGINT PRIMARY KEY, school_year TEXT NOT NULL, kind TEXT NOT NULL,
         certification_id TEXT, certification_name TEXT, sector TEXT, pathway TEXT,
         to_sector TEXT, to_pathway TEXT, recognized INTEGER, old_name TEXT, new_name TEXT,

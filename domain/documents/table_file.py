@@ -9,7 +9,6 @@ year, SWIB vote date, SBE approval date) are given by whoever imports it.
 from __future__ import annotations
 
 import csv
-import io
 from datetime import date
 
 from domain.certification import clean_name

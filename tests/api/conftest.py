@@ -23,6 +23,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_serving(base: str, process: Any = None, timeout: float = 30) -> None:
+    """Poll /healthz until the server at ``base`` answers; fail if its process exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process is None or process.poll() is None, "the server exited"
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+
+
 class LiveServer:
     """uvicorn serving an app in a background thread, reached over real HTTP."""
 

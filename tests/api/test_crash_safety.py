@@ -21,7 +21,7 @@ import pytest
 from domain.school_year import SchoolYear
 from events.importing import read_document
 from events.store import Store
-from tests.api.conftest import free_port
+from tests.api.conftest import free_port, wait_until_serving
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.slow
@@ -44,19 +44,6 @@ def start(location, log: Path) -> tuple[subprocess.Popen, str]:
             env={**os.environ, "CERTLEDGER_DB": location.target}, stdout=out, stderr=subprocess.STDOUT,
         )
     return process, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, "server died"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 def check_consistent(location) -> int:
@@ -86,7 +73,7 @@ def test_a_server_killed_during_an_import_keeps_all_of_it_or_none(crash_location
     token = store.tokens.create("editor")
     store.close()
     process, base = start(crash_location, tmp_path / "serve.log")
-    wait_healthy(base, process)
+    wait_until_serving(base, process, timeout=60)
     mutation = """mutation ($c: String!) { importDocument(name: "big.tsv", content: $c, schoolYear: "2025-2026",
         swibVotedOn: "2025-02-20", sbeApprovedOn: "2025-04-17") { events { position } } }"""
     client = httpx.Client(base_url=base, timeout=60)

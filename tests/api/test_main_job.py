@@ -3,12 +3,11 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.api.conftest import free_port
+from tests.api.conftest import free_port, wait_until_serving
 from tests.conftest import expected_rows
 
 BIN = Path(sys.executable).parent / "certledger"
@@ -24,16 +23,7 @@ def test_serve_seeds_an_empty_store_and_answers_the_catalog_over_http(tmp_path):
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+        wait_until_serving(url, server)
         query = ("{ catalog(schoolYear: \"2025-2026\") { placementCount "
                  "sectors { name pathways { name certifications { name } } } } }")
         body = httpx.post(f"{url}/graphql", json={"query": query}).json()

@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 
 from api.app import create_app
 from api.settings import Settings
-from tests.api.conftest import GraphQLClient, LiveServer, free_port
+from tests.api.conftest import GraphQLClient, LiveServer, free_port, wait_until_serving
 
 
 def test_healthz_and_readyz(live):
@@ -95,14 +95,7 @@ def test_sigterm_finishes_an_in_flight_write_before_exiting(tmp_path):
                                   stdout=log, stderr=subprocess.STDOUT)
     client = GraphQLClient(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.http.get("/healthz")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        wait_until_serving(f"http://127.0.0.1:{port}", server)
         rows = "\n".join(f"Sector\tPathway {i % 9}\tCertification {i:05d}\tYes" for i in range(4000))
         content = "industry_sector\tprogram_pathway\tcertification\tswib_recognized\n" + rows
         mutation = """mutation ($c: String!) { importDocument(name: "big.tsv", content: $c, schoolYear: "2025-2026",

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from events.store import Store, StoreLocation
-from tests.api.conftest import free_port
+from tests.api.conftest import free_port, wait_until_serving
 from tests.conftest import TODAY, _reset_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -31,16 +31,7 @@ class Server:
         )
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.process.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+        wait_until_serving(self.base, self.process)
 
     def post(self, query: str, token: str | None = None) -> dict:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
