@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 
 from api.operations import configure_logging
-from api.settings import SEED_DOCUMENT, Settings
+from api.settings import CORRECTIONS_DIR, SEED_DOCUMENT, Settings
 from domain.errors import CertLedgerError
 from domain.school_year import SchoolYear
-from events.importing import read_document_file
+from events.importing import ReviewedCorrections, read_document_file
 from events.store import Store, StoreLocation
 
 
@@ -75,7 +75,7 @@ def _import(
             store.sync()
             return 0
         listing = read_document_file(
-            path, corrections=corrections,
+            path, corrections=corrections, reviewed=ReviewedCorrections(CORRECTIONS_DIR),
             school_year=SchoolYear.parse(school_year) if school_year else None,
             swib_voted_on=_date(swib_voted_on, "--swib-voted-on"),
             sbe_approved_on=_date(sbe_approved_on, "--sbe-approved-on"),

@@ -14,12 +14,13 @@ import strawberry
 from api.auth import IsEditor
 from api.context import Info, off_loop
 from api.inputs import parse_school_year
+from api.settings import CORRECTIONS_DIR
 from api.types import DecidingBody, RecordedEvent
 from domain.catalog import Drop, Move
 from domain.decision import Body, Decision
 from domain.errors import DocumentError
 from events.application import PlacementSpec, Recorded
-from events.importing import read_document
+from events.importing import ReviewedCorrections, read_document
 from events.queries import HistoryEntry
 from events.views import history_row
 
@@ -254,7 +255,9 @@ class Mutation:
         name: Annotated[str, strawberry.argument(description="The document's file name, recorded as its source.")],
         content: Annotated[str, strawberry.argument(description="The document's text.")],
         corrections: Annotated[str | None, strawberry.argument(
-            description="Reviewed corrections to its reading (TOML; see the README).")] = None,
+            description="Reviewed corrections to its reading (TOML; see the README). Without "
+            "them, the corrections kept with the project for this exact document (by SHA-256) "
+            "apply, if any.")] = None,
         school_year: Annotated[str | None, strawberry.argument(
             description="CSV/TSV lists: the school year they are for.")] = None,
         swib_voted_on: Annotated[date | None, strawberry.argument(
@@ -271,6 +274,7 @@ class Mutation:
         def command(actor: str) -> Recorded:
             listing = read_document(
                 _utf8(content, "content"), name=name, corrections_text=corrections,
+                reviewed=ReviewedCorrections(CORRECTIONS_DIR),
                 school_year=year, swib_voted_on=swib_voted_on, sbe_approved_on=sbe_approved_on,
                 reference=reference or "",
             )

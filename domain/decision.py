@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -108,8 +109,9 @@ class Decision:
 
 
 def require_reason(reason: str) -> str:
-    """A removal must say why; blank reasons are refused."""
-    cleaned = " ".join(reason.split()) if isinstance(reason, str) else ""
+    """A removal must say why; blank reasons (invisible characters only) are refused."""
+    visible = "".join(c for c in reason if unicodedata.category(c) != "Cf") if isinstance(reason, str) else ""
+    cleaned = " ".join(visible.split())
     if cleaned and not is_storable(cleaned):
         raise InvalidDecisionError(f"Reason {shown(cleaned)} is not valid text")
     if not cleaned:

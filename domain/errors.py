@@ -30,6 +30,8 @@ Every error names the value it refused. The tree::
 
 from __future__ import annotations
 
+import re
+
 
 class CertLedgerError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -133,10 +135,16 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
 
 
+# Control characters other than tab and line breaks: PostgreSQL refuses NUL in text,
+# and none of them belongs in a name, a reason or a reference.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def is_storable(text: str) -> bool:
-    """Whether text can be stored and sent as UTF-8 (no lone surrogates)."""
+    """Whether text can be stored and sent as UTF-8 (no lone surrogates) and holds no
+    control characters but tabs and line breaks."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return _CONTROL.search(text) is None

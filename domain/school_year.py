@@ -8,7 +8,7 @@ from datetime import date
 
 from domain.errors import InvalidSchoolYearError, shown
 
-_LABEL = re.compile(r"(?P<start>[0-9]{4})\s*[-\u2013\u2014/]\s*(?P<end>[0-9]{4}|[0-9]{2})")
+_LABEL = re.compile(r"(?P<start>[0-9]{4})-(?P<end>[0-9]{4}|[0-9]{2})")
 # Years a label may name; outside this it is a typo. (Decisions cannot be dated in the
 # future, so far-off years can be named but never decided for.)
 EARLIEST_START, LATEST_START = 1900, 2999
@@ -31,12 +31,16 @@ class SchoolYear:
     @classmethod
     def parse(cls, label: str) -> SchoolYear:
         """Read ``2025-2026`` or ``2025-26``; refuse anything else, naming it."""
-        match = _LABEL.fullmatch(label.strip()) if isinstance(label, str) else None
+        match = _LABEL.fullmatch(label) if isinstance(label, str) else None
         if match is None:
             msg = f"Invalid school year {shown(label)}: expected the form 2025-2026"
             raise InvalidSchoolYearError(msg)
-        start, end = int(match["start"]), match["end"]
-        expected_end = str(start + 1) if len(end) == 4 else f"{(start + 1) % 100:02d}"
+        start, end = int(match["start"]), int(match["end"])
+        if not EARLIEST_START <= start <= LATEST_START:
+            msg = (f"Invalid school year {shown(label)}: school years start between "
+                   f"{EARLIEST_START} and {LATEST_START}")
+            raise InvalidSchoolYearError(msg)
+        expected_end = start + 1 if len(match["end"]) == 4 else (start + 1) % 100
         if end != expected_end:
             msg = (
                 f"Invalid school year {shown(label)}: a school year runs from one year "

@@ -316,17 +316,24 @@ class Ledger(Application[UUID]):
         """Record the decisions a document evidences; what is already on record is skipped.
 
         The SWIB vote (every row, recognized or not) comes first, then the SBE approval
-        of the recognized rows, both in one transaction. Importing the same document
-        again records nothing.
+        of every row (the document lists what the SBE approved; whether the SWIB
+        recognized a row is a separate fact), both in one transaction. Every date the
+        document gives is checked against its school year, whether or not anything
+        is left to record under it. Importing the same document again records nothing.
         """
         listing.check()
         decisions = _decisions_of(listing)
+        for _, decision in decisions:
+            decision.check_for(listing.school_year, today=self.today())
         catalog = self._catalog_or_open(listing.school_year, decisions[0][1], recorded_by)
         unchanged = 0
         for body, decision in decisions:
-            rows = [r for r in listing.rows if body is Body.SWIB or r.swib_recognized]
+            rows = list(listing.rows)
             if catalog.has_document(body, listing.sha256):
-                unchanged += len(rows)  # this very document was read for this decision before
+                # This very document was read for this decision before: later decisions
+                # may have changed its rows' standing, but each row must be on record.
+                self._check_same_reading(catalog, listing, body)
+                unchanged += len(rows)
                 continue
             new: list[tuple[ListedRow, Listing]] = []
             for row in rows:
@@ -351,6 +358,20 @@ class Ledger(Application[UUID]):
                 )
         result = self._save(listing.school_year, [catalog], dry_run=dry_run)
         return replace(result, dry_run=dry_run, unchanged=unchanged, notes=list(listing.corrections))
+
+    def _check_same_reading(self, catalog: YearCatalog, listing: CertificationList, body: Body) -> None:
+        """Refuse a document imported before whose reading now differs from the record
+        (read then with other corrections, say): importing it again cannot fix that."""
+        missing = [row for row in listing.rows
+                   if catalog.standing(self._listing_of(catalog, row).placement) is None]
+        if missing:
+            first = missing[0]
+            raise AlreadyRecordedError(
+                f"{listing.document} was already imported for the {body.name}, but {len(missing)} of "
+                f"its rows as read now are not on record (such as {first.certification!r} under "
+                f"{first.sector} / {first.pathway}, line {first.line}): it was read differently "
+                "then. Record the differences as decisions (moves, removals, approvals) instead."
+            )
 
     def _listing_of(self, catalog: YearCatalog, row: ListedRow) -> Listing:
         cert = self.resolve(catalog, row.certification)

@@ -21,16 +21,40 @@ def corrections_path_for(document: Path) -> Path:
     return document.with_name(f"{document.stem}.corrections.toml")
 
 
+class ReviewedCorrections:
+    """The reviewed corrections kept with the project (``data/*.corrections.toml``), found
+    by the SHA-256 of the document each one is pinned to, so a document gets the same
+    reading whatever it is called and wherever it is read from (the CLI or the API)."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self._by_sha: dict[str, tuple[str, str]] | None = None
+
+    def for_document(self, sha256: str) -> tuple[str, str] | None:
+        """(source name, TOML text) of the corrections pinned to this document, if any."""
+        if self._by_sha is None:
+            self._by_sha = {}
+            paths = sorted(self.directory.glob("*.corrections.toml")) if self.directory else []
+            for path in paths:
+                text = path.read_text(encoding="utf-8")
+                pinned = Corrections.parse(text, path.name).document_sha256
+                if pinned:
+                    self._by_sha[pinned] = (path.name, text)
+        return self._by_sha.get(sha256)
+
+
 def read_document_file(
     path: Path,
     *,
     corrections: Path | None = None,
+    reviewed: ReviewedCorrections | None = None,
     school_year: SchoolYear | None = None,
     swib_voted_on: date | None = None,
     sbe_approved_on: date | None = None,
     reference: str = "",
 ) -> CertificationList:
-    """Read an agenda-item text or a CSV/TSV list from a file."""
+    """Read an agenda-item text or a CSV/TSV list from a file, with the corrections
+    named, else those beside it, else the reviewed ones pinned to its content."""
     if not path.is_file():
         raise DocumentError(f"Cannot read {path}: not a regular file")
     try:
@@ -49,7 +73,8 @@ def read_document_file(
             raise DocumentError(f"Cannot read corrections {sidecar}: {e}") from None
     return read_document(
         content, name=path.name, corrections_text=corrections_text,
-        corrections_source=sidecar.name, school_year=school_year, swib_voted_on=swib_voted_on,
+        corrections_source=sidecar.name, reviewed=reviewed, school_year=school_year,
+        swib_voted_on=swib_voted_on,
         sbe_approved_on=sbe_approved_on, reference=reference,
     )
 
@@ -60,13 +85,15 @@ def read_document(
     name: str,
     corrections_text: str | None = None,
     corrections_source: str = "corrections",
+    reviewed: ReviewedCorrections | None = None,
     school_year: SchoolYear | None = None,
     swib_voted_on: date | None = None,
     sbe_approved_on: date | None = None,
     reference: str = "",
 ) -> CertificationList:
     """Read a document's bytes: a CSV/TSV list if it starts with the list's header row,
-    otherwise an SBE agenda item."""
+    otherwise an SBE agenda item, read with ``corrections_text`` if given (even empty),
+    else with the reviewed corrections pinned to its content, if any."""
     if len(content) > MAX_DOCUMENT_BYTES:
         raise DocumentError(f"{name}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
     if not content.strip():
@@ -86,5 +113,9 @@ def read_document(
             text, document=name, sha256=sha256, school_year=school_year,
             swib_voted_on=swib_voted_on, sbe_approved_on=sbe_approved_on, reference=reference,
         )
-    fixes = Corrections.parse(corrections_text, corrections_source) if corrections_text else None
+    if corrections_text is None and reviewed is not None:
+        found = reviewed.for_document(sha256)
+        if found is not None:
+            corrections_source, corrections_text = found
+    fixes = Corrections.parse(corrections_text, corrections_source) if corrections_text is not None else None
     return read_agenda_item(text, document=name, sha256=sha256, corrections=fixes)

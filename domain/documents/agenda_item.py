@@ -38,11 +38,17 @@ _ITEM = re.compile(
     r"^\W*([A-Z]{1,2})\.\s+Approval of industry certifications\b(?P<title>.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
-_YEAR_IN_TITLE = re.compile(r"for the (\d{4}\s*-\s*\d{2,4}) school year", re.IGNORECASE)
+# PDFs print the dash of "2025-2026" as a hyphen or an en or em dash, spaced or not.
+_YEAR_IN_TITLE = re.compile(r"for the (\d{4})\s*[-\u2013\u2014]\s*(\d{2,4}) school year", re.IGNORECASE)
 _RULE = re.compile(r"Business Rule\s+(\d+(?:\.\d+)*)", re.IGNORECASE)
 _STATED = re.compile(r"\bthese\s+(\d+)\s+industry certifications\b", re.IGNORECASE)
 _ANY_COUNT = re.compile(r"\b(\d+)\s+industry certifications\b", re.IGNORECASE)
-_SWIB_DATE = re.compile(r"SWIB Approved\W*(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
+_SWIB_DATE = re.compile(
+    r"SWIB Approved\W*(?P<date>(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})|"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+\d{1,2},\s*\d{4})\b",
+    re.IGNORECASE,
+)
 _STRAY_PREFIX = re.compile(r"^Certification:\s*", re.IGNORECASE)
 _RECOGNIZED = {"yes": True, "no": False}
 MAX_DOCUMENT_CHARS = 2_000_000
@@ -89,15 +95,14 @@ def read_agenda_item(
         sha256=sha256,
         school_year=year,
         rows=tuple(rows),
-        swib_voted_on=_swib_date(text, document),
         sbe_approved_on=_meeting_date(header, document),
         agenda_item=item.group(1).upper(),
         business_rule=_business_rule(text),
         stated_count=_stated_count(text, document),
         corrections=tuple(s.describe() for s in corrections.pathway_label_shifts),
     )
-    listing.check()
-    return listing
+    listing.check()  # the table and its stated count first: a truncated text fails here
+    return replace(listing, swib_voted_on=_swib_date(text, document))
 
 
 def _school_year(title: str, document: str) -> SchoolYear:
@@ -105,7 +110,7 @@ def _school_year(title: str, document: str) -> SchoolYear:
     if found is None:
         raise DocumentError(f"{document}: the agenda item does not name its school year")
     try:
-        return SchoolYear.parse(found.group(1))
+        return SchoolYear.parse(f"{found.group(1)}-{found.group(2)}")
     except InvalidInputError as e:
         raise DocumentError(f"{document}: {e}") from None
 
@@ -124,15 +129,22 @@ def _meeting_date(header: str, document: str) -> date:
         raise DocumentError(f"{document}: invalid meeting date {found.group(0)!r}") from None
 
 
-def _swib_date(text: str, document: str) -> date | None:
-    found = _SWIB_DATE.search(text)
-    if found is None:
-        return None
-    month, day, year = (int(g) for g in found.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise DocumentError(f"{document}: invalid SWIB vote date {found.group(0)!r}") from None
+def _swib_date(text: str, document: str) -> date:
+    """The SWIB vote the table's 'SWIB Recognized' column reports: 'SWIB Approved
+    2/20/2025' (or 'February 20, 2025'), the date perhaps on the next line. Without it
+    the column could not be recorded, so a document without it is refused."""
+    for found in _SWIB_DATE.finditer(text):
+        printed = found.group("date")
+        try:
+            if found.group("month") is not None:
+                return date(int(found.group("year")), int(found.group("month")), int(found.group("day")))
+            return datetime.strptime(printed.replace(",", ""), "%B %d %Y").date()
+        except ValueError:
+            raise DocumentError(f"{document}: invalid SWIB vote date {printed!r}") from None
+    raise DocumentError(
+        f"{document}: the table reports SWIB recognition, but no SWIB vote date such as "
+        "'SWIB Approved 2/20/2025' was found"
+    )
 
 
 def _business_rule(text: str) -> str:
@@ -217,9 +229,14 @@ def _apply_shifts(
                 f"{document}: correction {shift.describe()!r} would move the label onto a "
                 "row that has its own label or past the table"
             )
-        # Only the row the label was printed on changes pathway; it carries the reason.
-        rows[to] = replace(rows[to], pathway_label=rows[at].pathway_label)
-        rows[at] = replace(rows[at], pathway_label="", note=_join(rows[at].note, shift.reason))
+        # The rows between where the label was printed and where it belongs change
+        # pathway (moved down: from the printed row on; moved up: from its new row on,
+        # up to the printed one); each of them carries the reason.
+        label = rows[at].pathway_label
+        rows[at] = replace(rows[at], pathway_label="")
+        for i in range(min(at, to), max(at, to)):
+            rows[i] = replace(rows[i], note=_join(rows[i].note, shift.reason))
+        rows[to] = replace(rows[to], pathway_label=label)
     return rows
 
 

@@ -94,3 +94,39 @@ def test_malformed_documents_are_refused_with_a_specific_message(mangle, message
     text = mangle(TEXT)
     with pytest.raises(DocumentError, match=message):
         read(text, corrections=Corrections())
+
+
+def test_a_label_moved_two_rows_notes_every_row_whose_pathway_changes():
+    two_rows = Corrections.parse(
+        '[[pathway_label_shift]]\nsector = "Transportation & Logistics"\n'
+        'pathway = "Collision Repair Technician - Non-Structural"\nrows = 2\nreason = "checked: two rows early"\n', "c")
+    literal = {r.line: r for r in read(corrections=Corrections()).rows}
+    shifted = {r.line: r for r in read(corrections=two_rows).rows}
+    changed = sorted(line for line in literal if literal[line].pathway != shifted[line].pathway)
+    assert len(changed) == 2
+    assert all(shifted[line].note == "checked: two rows early" for line in changed)
+    assert not any("two rows early" in shifted[line].note for line in shifted if line not in changed)
+
+
+def test_a_label_moved_up_notes_the_rows_it_now_heads():
+    up = Corrections.parse(
+        '[[pathway_label_shift]]\nsector = "Transportation & Logistics"\n'
+        'pathway = "Transportation Logistics"\nrows = -1\nreason = "checked: one row late"\n', "c")
+    literal = {r.line: r for r in read(corrections=Corrections()).rows}
+    shifted = {r.line: r for r in read(corrections=up).rows}
+    changed = [line for line in literal if literal[line].pathway != shifted[line].pathway]
+    assert len(changed) == 1 and shifted[changed[0]].pathway == "Transportation Logistics"
+    assert shifted[changed[0]].note == "checked: one row late"
+
+
+def test_the_swib_vote_date_may_be_printed_with_the_month_name():
+    text = TEXT.replace("2/20/2025", "February 20, 2025")
+    listing = read(text, corrections=Corrections(), sha=hashlib.sha256(text.encode()).hexdigest())
+    assert listing.swib_voted_on == date(2025, 2, 20)
+
+
+@pytest.mark.parametrize("printed", ["", "Feb. 20th", "2/30/2025"])
+def test_a_table_of_swib_recognitions_without_a_readable_vote_date_is_refused(printed):
+    text = TEXT.replace("2/20/2025", printed)
+    with pytest.raises(DocumentError, match="SWIB vote date"):
+        read(text, corrections=Corrections(), sha=hashlib.sha256(text.encode()).hexdigest())

@@ -6,11 +6,12 @@ import pytest
 
 from domain.catalog import Drop, Move, YearCatalog
 from domain.decision import Body, Decision
-from domain.errors import ConcurrentChangeError, UnknownCertificationError
+from domain.errors import AlreadyRecordedError, ConcurrentChangeError, UnknownCertificationError
 from domain.school_year import SchoolYear
 from events.application import PlacementSpec
 from events.importing import read_document
 from events.queries import AuditFilter, TimePoint
+from tests.conftest import expected_rows
 
 YEAR = SchoolYear(2025)
 LATER = Decision(Body.SBE, date(2025, 6, 12), "Consent agenda item C")
@@ -108,12 +109,25 @@ def test_a_swib_no_that_contradicts_a_recorded_recognition_is_recorded_not_skipp
     assert len(seeded.reader.catalog("2025-2026", "ACCOUNTABILITY_ACCELERATION")) == 52
 
 
-def test_the_same_document_read_without_its_corrections_records_nothing(seeded):
+def test_a_renamed_copy_of_the_seed_gets_its_reviewed_corrections_and_records_nothing(seeded):
+    from api.settings import CORRECTIONS_DIR
+    from events.importing import ReviewedCorrections
     from tests.conftest import SEED
 
-    again = read_document(SEED.read_bytes(), name="copy-without-corrections.txt")
+    again = read_document(SEED.read_bytes(), name="copy.txt", reviewed=ReviewedCorrections(CORRECTIONS_DIR))
+    assert [r.as_tuple() for r in again.rows] == expected_rows() and len(again.corrections) == 3
     recorded = seeded.ledger.import_list(again, recorded_by="a")
     assert recorded.events == [] and recorded.unchanged == 104
+
+
+def test_the_same_document_read_differently_is_refused_not_called_already_on_record(seeded):
+    from tests.conftest import SEED
+
+    literal = read_document(SEED.read_bytes(), name="copy.txt", corrections_text="")
+    before = seeded.ledger.recorder.max_notification_id()
+    with pytest.raises(AlreadyRecordedError, match=r"already imported for the SWIB, but 2 of its rows"):
+        seeded.ledger.import_list(literal, recorded_by="a")
+    assert seeded.ledger.recorder.max_notification_id() == before
 
 
 def test_carry_forward_conflicts_with_a_change_to_the_year_carried_from(seeded):
