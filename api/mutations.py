@@ -18,7 +18,7 @@ from api.settings import CORRECTIONS_DIR
 from api.types import DecidingBody, RecordedEvent
 from domain.catalog import Drop, Move
 from domain.decision import Body, Decision
-from domain.errors import DocumentError
+from domain.errors import DocumentError, InvalidInputError
 from events.application import PlacementSpec, Recorded
 from events.importing import ReviewedCorrections, read_document
 from events.queries import HistoryEntry
@@ -74,6 +74,10 @@ class RemovalInput:
 class RenameInput:
     certification: str = strawberry.field(description="The certification's id or current name.")
     new_name: str = strawberry.field(description="The new display name, exactly as it should print.")
+    effective_on: date | None = strawberry.field(
+        default=None, description="The date the vendor's new name takes effect (by default the "
+        "decision's date); a renamed certification prints its new name from the later of the two. "
+        "In carryForward, renames take effect with the decision.")
 
 
 @strawberry.input(description="Move a certification from one sector and pathway to another.")
@@ -179,7 +183,8 @@ class Mutation:
         return await record(info, command, dry_run)
 
     @strawberry.mutation(description="Remove a certification from one pathway or from the whole "
-                         "school year, for every purpose. A reason is required.", permission_classes=[IsEditor])
+                         "school year, for the purposes the deciding body confers (the SBE: Acceleration; the SWIB: "
+                         "Perkins and grants). A reason is required.", permission_classes=[IsEditor])
     async def remove_certification(
         self, info: Info, school_year: YearArg, decision: DecisionArg,
         removal: Annotated[RemovalInput, strawberry.argument(description="What to remove, and why.")],
@@ -201,7 +206,7 @@ class Mutation:
         ledger = info.context.store.ledger
         return await record(info, lambda actor: ledger.rename(
             year, decision.to_domain(), rename.certification, rename.new_name, recorded_by=actor,
-            expected_version=expected_version, dry_run=dry_run), dry_run)
+            effective_on=rename.effective_on, expected_version=expected_version, dry_run=dry_run), dry_run)
 
     @strawberry.mutation(description="Move a placement to another sector and pathway; it keeps the "
                          "purposes it counts for.", permission_classes=[IsEditor])
@@ -240,6 +245,9 @@ class Mutation:
         ledger = info.context.store.ledger
         drops = [r.to_drop() for r in removals or []]
         specs = [a.to_spec() for a in additions or []]
+        if any(r.effective_on is not None for r in renames or []):
+            raise InvalidInputError("carryForward renames take effect with the decision; "
+                                    "effectiveOn is for renameCertification")
         name_changes = [(r.certification, r.new_name) for r in renames or []]
         domain_moves = [m.to_move() for m in moves or []]
         return await record(info, lambda actor: ledger.carry_forward(

@@ -102,7 +102,11 @@ class RecordedEvent:
     old_name: str | None = strawberry.field(description="For a rename: the name before.")
     new_name: str | None = strawberry.field(description="For a rename: the name after.")
     purposes: list[EligibilityPurpose] | None = strawberry.field(
-        description="For a move: the purposes the placement counted for, which it keeps."
+        description="For a move: the purposes the placement counted for, which it keeps; for a "
+        "removal: the purposes it no longer counts for (those the deciding body confers)."
+    )
+    effective_on: date | None = strawberry.field(
+        description="For a rename: the date the new name took effect."
     )
     reason: str | None = strawberry.field(description="For a removal or drop: the reason given.")
     note: str | None = strawberry.field(
@@ -130,6 +134,7 @@ class RecordedEvent:
             old_name=e.old_name, new_name=e.new_name,
             purposes=[EligibilityPurpose[p] for p in e.purposes.split(",")] if e.purposes else None,
             reason=e.reason, note=e.note, carried_from=e.carried_from, carried_to=e.carried_to,
+            effective_on=date.fromisoformat(e.effective_on) if e.effective_on else None,
             decision=Decision(
                 body=DecidingBody[e.body], body_name=_BODY_NAMES[e.body],
                 decided_on=date.fromisoformat(e.decided_on), reference=e.reference,

@@ -22,7 +22,9 @@ from domain.errors import (
     AlreadyApprovedError,
     AlreadyListedError,
     AlreadyRecognizedError,
+    DecisionDateError,
     NameTakenError,
+    NotApprovedError,
     NotRecognizedError,
     DecisionOrderError,
     InvalidInputError,
@@ -47,6 +49,16 @@ class Standing:
     @property
     def listed(self) -> bool:
         return self.recognized or self.approved
+
+    def holds(self, body: Body) -> bool:
+        """Whether the body's decision puts this placement on the list now."""
+        return self.approved if body is Body.SBE else self.recognized
+
+    def withdraw(self, body: Body) -> None:
+        if body is Body.SBE:
+            self.approved = False
+        else:
+            self.recognized = False
 
     def copy(self) -> Standing:
         return Standing(self.sector, self.pathway, self.certification_id, self.recognized,
@@ -148,22 +160,31 @@ class YearCatalog(Aggregate):
             aggregate._from_document(self.decision)
 
     class PlacementRemoved(Event):
-        """A placement was taken off the year's list, for every purpose."""
+        """A placement was taken off the year's list for the purposes the deciding body
+        confers: the SBE's removal ends its Acceleration eligibility, the SWIB's its
+        recognition (Perkins and grants)."""
 
         TOPIC = "certledger:PlacementRemoved"
+        class_version = 2
         school_year: SchoolYear
         certification_id: str
         certification_name: str
         sector: str
         pathway: str
+        purposes: list[str]
         reason: str
         decision: Decision
         recorded_by: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 removals took a placement off the list for every purpose."""
+            state["purposes"] = [p.name for p in Purpose]
+
         def apply(self, aggregate: YearCatalog) -> None:
             standing = aggregate._standing_for(self.sector, self.pathway, self.certification_id)
-            standing.recognized = standing.approved = False
-            for body in Body:
+            for body in _bodies_of(self.purposes):
+                standing.withdraw(body)
                 aggregate._decided(standing, body, self.decision.decided_on)
 
     class PlacementDropped(Event):
@@ -211,7 +232,8 @@ class YearCatalog(Aggregate):
             moved = {Purpose[p] for p in self.purposes}
             new.approved = Purpose.ACCOUNTABILITY_ACCELERATION in moved
             new.recognized = Purpose.PERKINS_PROGRAM_QUALITY in moved
-            for body in Body:
+            # Only the bodies whose purposes moved have decided about these placements.
+            for body in _bodies_of(self.purposes):
                 aggregate._decided(old, body, self.decision.decided_on)
                 aggregate._decided(new, body, self.decision.decided_on)
             aggregate._name(self.certification_id, self.certification_name)
@@ -220,15 +242,24 @@ class YearCatalog(Aggregate):
         """A certification's display name changed (a vendor rename); its identity did not."""
 
         TOPIC = "certledger:CertificationRenamed"
+        class_version = 2
         school_year: SchoolYear
         certification_id: str
         old_name: str
         new_name: str
+        effective_on: date  # the vendor's date for the new name
         decision: Decision
         recorded_by: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 renames took effect on the date they were decided."""
+            state["effective_on"] = state["decision"].decided_on
+
         def apply(self, aggregate: YearCatalog) -> None:
             aggregate._name(self.certification_id, self.new_name, replace=True)
+            aggregate.renamed[self.certification_id] = (
+                self.decision.decided_on.isoformat(), self.effective_on.isoformat())
 
     def __init__(
         self,
@@ -247,6 +278,8 @@ class YearCatalog(Aggregate):
         self.pathway_names: dict[str, str] = {}
         # (body, document SHA-256) of every document a decision of this year was read from.
         self.documents: set[tuple[str, str]] = set()
+        # certification -> (decided, effective) ISO dates of its latest rename this year.
+        self.renamed: dict[str, tuple[str, str]] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> YearCatalog:
         """A structural copy: the repository's cache hands out one per command, and a
@@ -254,7 +287,7 @@ class YearCatalog(Aggregate):
         copied = object.__new__(type(self))
         copied.__dict__.update(self.__dict__)
         copied.standings = {key: standing.copy() for key, standing in self.standings.items()}
-        for name in ("names", "aliases", "sector_names", "pathway_names"):
+        for name in ("names", "aliases", "sector_names", "pathway_names", "renamed"):
             setattr(copied, name, dict(getattr(self, name)))
         copied.documents = set(self.documents)
         copied._pending_events = list(self._pending_events)
@@ -378,13 +411,13 @@ class YearCatalog(Aggregate):
         recorded_by: str,
         today: date,
     ) -> None:
-        """Take a certification off the year's list: one placement, or all of them."""
+        """Take a certification off the year's list, one placement or all of them, for
+        the purposes the deciding body confers; what the other body decided stands."""
         reason = require_reason(drop.reason)
         self._check_decision(decision, today)
-        targets = self._placements_of(drop)
+        targets = self._placements_of(drop, decision.body)
         for standing in targets:
-            for body in Body:
-                self._check_order(standing.placement, body, decision)
+            self._check_order(standing.placement, decision.body, decision)
         for standing in targets:
             self.trigger_event(
                 self.PlacementRemoved,
@@ -393,6 +426,7 @@ class YearCatalog(Aggregate):
                 certification_name=self.names[standing.certification_id],
                 sector=standing.sector,
                 pathway=standing.pathway,
+                purposes=[p.name for p in Purpose.granted_by(decision.body)],
                 reason=reason,
                 decision=decision,
                 recorded_by=recorded_by,
@@ -406,11 +440,15 @@ class YearCatalog(Aggregate):
         *,
         recorded_by: str,
         today: date,
+        effective_on: date | None = None,
     ) -> None:
-        """Record a vendor rename: same certification, new display name."""
+        """Record a vendor rename: same certification, new display name, from its
+        effective date (the decision's date if not given)."""
         self._check_decision(decision, today)
         cert = self._check_rename(certification_id, new_name)
-        self._trigger_rename(decision, cert, clean_name(new_name), recorded_by)
+        effective = effective_on or decision.decided_on
+        self._check_rename_order(cert, decision, effective)
+        self._trigger_rename(decision, cert, clean_name(new_name), recorded_by, effective)
 
     def move(
         self,
@@ -490,7 +528,7 @@ class YearCatalog(Aggregate):
                 target.CertificationRenamed,
                 school_year=target.school_year, certification_id=certification_id,
                 old_name=self.names[certification_id], new_name=new_name,
-                decision=decision, recorded_by=recorded_by,
+                effective_on=decision.decided_on, decision=decision, recorded_by=recorded_by,
             )
         return target
 
@@ -521,20 +559,31 @@ class YearCatalog(Aggregate):
                 raise InvalidInputError(f"{self._label(listing)} is listed twice")
             seen.add(listing.placement.key)
 
-    def _placements_of(self, drop: Drop) -> list[Standing]:
-        cert = self._require_listed(drop.certification_id)
-        on_list = [s for s in self.listed() if s.certification_id == cert]
-        if not (drop.sector or drop.pathway):
-            return on_list
-        _require_both(drop)
-        wanted = Placement.of(drop.sector or "-", drop.pathway or "-", cert).key
-        found = [s for s in on_list if s.placement.key == wanted]
-        if not found:
-            raise UnknownPlacementError(
-                f"{self.names[cert]!r} is not listed under {drop.sector} / {drop.pathway} "
-                f"in {self.school_year}"
+    def _placements_of(self, drop: Drop, body: Body) -> list[Standing]:
+        """The placements a removal by this body takes off: those the body put on."""
+        cert = self.certification_id_for(drop.certification_id)
+        if cert is None:
+            raise UnknownCertificationError(
+                f"Unknown certification {shown(drop.certification_id)} in {self.school_year}"
             )
-        return found
+        held = [s for s in self.standings.values() if s.certification_id == cert and s.holds(body)]
+        if drop.sector or drop.pathway:
+            _require_both(drop)
+            wanted = Placement.of(drop.sector, drop.pathway, cert).key
+            if self.standings.get(wanted) is None or not self.standings[wanted].listed:
+                raise UnknownPlacementError(
+                    f"{self.names[cert]!r} is not listed under {drop.sector} / {drop.pathway} "
+                    f"in {self.school_year}"
+                )
+            held = [s for s in held if s.placement.key == wanted]
+        if not held:
+            where = f" under {drop.sector} / {drop.pathway}" if drop.sector else ""
+            error = NotApprovedError if body is Body.SBE else NotRecognizedError
+            raise error(
+                f"{self.names[cert]!r}{where} is not {_standing_word(body)} for {self.school_year}, "
+                f"so the {body.name} cannot remove it"
+            )
+        return held
 
     def _require_listed(self, certification_id: str) -> str:
         cert = self.certification_id_for(certification_id)
@@ -556,6 +605,24 @@ class YearCatalog(Aggregate):
                 f"The name {cleaned!r} belongs to another certification, {other!r}"
             )
         return cert
+
+    def _check_rename_order(self, cert: str, decision: Decision, effective: date) -> None:
+        """Renames of a certification follow each other in time, by decision date and
+        by effective date, and take effect within the school year at the latest."""
+        if effective > self.school_year.last_day:
+            raise DecisionDateError(
+                f"Effective date {effective.isoformat()} is after school year {self.school_year} ends"
+            )
+        last = self.renamed.get(cert)
+        if last is None:
+            return
+        decided, effective_before = last
+        if decision.decided_on.isoformat() < decided or effective.isoformat() < effective_before:
+            raise DecisionOrderError(
+                f"{self.names[cert]!r} was last renamed by a decision of {decided}, effective "
+                f"{effective_before}; a rename decided {decision.decided_on.isoformat()}, effective "
+                f"{effective.isoformat()}, cannot follow it"
+            )
 
     def _check_move(self, move: Move) -> Standing:
         cert = self._require_listed(move.certification_id)
@@ -605,11 +672,13 @@ class YearCatalog(Aggregate):
             recorded_by=recorded_by,
         )
 
-    def _trigger_rename(self, decision: Decision, cert: str, new_name: str, recorded_by: str) -> None:
+    def _trigger_rename(
+        self, decision: Decision, cert: str, new_name: str, recorded_by: str, effective_on: date
+    ) -> None:
         self.trigger_event(
             self.CertificationRenamed,
             school_year=self.school_year, certification_id=cert,
-            old_name=self.names[cert], new_name=new_name,
+            old_name=self.names[cert], new_name=new_name, effective_on=effective_on,
             decision=decision, recorded_by=recorded_by,
         )
 
@@ -674,6 +743,12 @@ def _resolve(source: YearCatalog, carried: list[Standing], name_or_id: str) -> s
             f"Unknown certification {shown(name_or_id)} in {source.school_year}"
         )
     return cert
+
+
+def _bodies_of(purposes: Iterable[str]) -> list[Body]:
+    """The bodies whose decisions confer these purposes."""
+    named = set(purposes)
+    return [b for b in Body if any(p.name in named for p in Purpose.granted_by(b))]
 
 
 def _require_both(drop: Drop) -> None:

@@ -207,12 +207,14 @@ class Ledger(Application[UUID]):
 
     def rename(
         self, year: SchoolYear, decision: Decision, certification: str, new_name: str, *,
-        recorded_by: str, expected_version: int | None = None, dry_run: bool = False,
+        recorded_by: str, effective_on: date | None = None, expected_version: int | None = None,
+        dry_run: bool = False,
     ) -> Recorded:
         """Record a vendor rename of a certification on the year's list."""
         def command(catalog: YearCatalog) -> None:
             self._check_name_free(catalog, certification, new_name)
-            catalog.rename(decision, certification, new_name, recorded_by=recorded_by, today=self.today())
+            catalog.rename(decision, certification, new_name, recorded_by=recorded_by,
+                           today=self.today(), effective_on=effective_on)
 
         return self._decide(year, command, expected_version, dry_run)
 

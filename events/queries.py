@@ -71,6 +71,7 @@ class HistoryEntry:
     note: str | None
     carried_from: str | None
     carried_to: str | None
+    effective_on: str | None
     body: str
     decided_on: str
     reference: str | None
@@ -134,7 +135,7 @@ _CATALOG_NOW = (
 _CATALOG_AT = (
     "SELECT c.sector, c.pathway, c.certification_id, COALESCE(("
     "  SELECT nc.name FROM cl_name_changes nc WHERE nc.school_year = c.school_year"
-    "  AND nc.certification_id = c.certification_id AND nc.decided_on <= ? AND nc.position <= ?"
+    "  AND nc.certification_id = c.certification_id AND nc.applies_from <= ? AND nc.position <= ?"
     "  ORDER BY nc.position DESC LIMIT 1), n.name), c.position "
     "FROM cl_changes c JOIN cl_names n ON n.school_year = c.school_year "
     "AND n.certification_id = c.certification_id "

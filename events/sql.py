@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 import psycopg
+from psycopg_pool import PoolTimeout
 
 Row = tuple[Any, ...]
 P = ParamSpec("P")
@@ -25,6 +26,10 @@ T = TypeVar("T")
 # pooled connection, plus one, is enough to reach a fresh connection.
 DISCONNECTS = (psycopg.OperationalError, psycopg.InterfaceError)
 ATTEMPTS = 12
+# Seconds to wait for a new PostgreSQL connection, and for a free one from the pool:
+# an unreachable server gives an error in bounded time, not a hung request.
+CONNECT_TIMEOUT = 5
+POOL_TIMEOUT = 5.0
 
 
 def retrying(method: Callable[P, T]) -> Callable[P, T]:
@@ -35,6 +40,8 @@ def retrying(method: Callable[P, T]) -> Callable[P, T]:
         for attempt in range(ATTEMPTS):
             try:
                 return method(*args, **kwargs)
+            except PoolTimeout:
+                raise  # no connection to be had: retrying would only wait longer
             except DISCONNECTS:
                 if attempt == ATTEMPTS - 1:
                     raise
@@ -197,8 +204,8 @@ class PostgresDatabase:
         self._cache: dict[str, str] = {}
         # No check on checkout: psycopg_pool backs off for seconds per dead connection;
         # callers retry instead (see ``retrying``).
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=max_size, open=True,
-                                   kwargs={"autocommit": False})
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=max_size, open=True, timeout=POOL_TIMEOUT,
+                                   kwargs={"autocommit": False, "connect_timeout": CONNECT_TIMEOUT})
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from urllib.parse import unquote, urlparse
 from events.application import Ledger
 from events.projector import Projector
 from events.queries import CatalogReader
-from events.sql import Database, PostgresDatabase, SQLiteDatabase
+from events.sql import CONNECT_TIMEOUT, Database, PostgresDatabase, SQLiteDatabase
 from events.tokens import TokenStore
 
 log = logging.getLogger("certledger.store")
@@ -69,6 +70,7 @@ class StoreLocation:
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
             "APPLICATION_RECORDER_TOPIC": "events.recorders:PostgresLedgerRecorder",
             "POSTGRES_POOL_SIZE": "5",
         }
@@ -87,6 +89,28 @@ class StoreLocation:
         return self.target or "memory"
 
 
+# Any fixed number: the advisory lock processes take while they create tables.
+_CREATING_TABLES_LOCK = 0x63_65_72_74  # "cert"
+
+
+@contextmanager
+def _creating_tables(location: StoreLocation) -> Iterator[None]:
+    """On PostgreSQL, one process at a time creates (or checks) the tables: the library's
+    CREATE OR REPLACE FUNCTION and CREATE TABLE IF NOT EXISTS fail when run at once
+    ("tuple concurrently updated"). SQLite serialises them itself."""
+    if location.engine != "postgresql":
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(location.target, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_CREATING_TABLES_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_CREATING_TABLES_LOCK,))
+
+
 class Store:
     """A ledger for writes, a reader for queries, and the projector between them."""
 
@@ -100,11 +124,12 @@ class Store:
         if location.engine == "sqlite":
             Path(location.target).parent.mkdir(parents=True, exist_ok=True)
         self.location = location
-        self.ledger = Ledger(location.ledger_env(), today=today)
-        self.db = location.database()
-        self.projector = Projector(self.ledger, self.db)
+        with _creating_tables(location):
+            self.ledger = Ledger(location.ledger_env(), today=today)
+            self.db = location.database()
+            self.projector = Projector(self.ledger, self.db)
+            self.tokens = TokenStore(self.db)
         self.reader = CatalogReader(self.db)
-        self.tokens = TokenStore(self.db)
         self.ledger.directory = self.reader.lookup
         self.poll_interval = poll_interval
         self._wake = threading.Event()
@@ -160,7 +185,7 @@ class Store:
         backoff = 0.2
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.location.target, autocommit=True) as conn:
+                with psycopg.connect(self.location.target, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
                     conn.execute(f'LISTEN "{channel}"')
                     backoff = 0.2
                     self._wake.set()  # catch up on anything missed while disconnected

@@ -40,8 +40,8 @@ TABLES = (
 HISTORY_COLUMNS = (
     "position", "school_year", "kind", "certification_id", "certification_name", "sector",
     "pathway", "to_sector", "to_pathway", "recognized", "old_name", "new_name", "purposes",
-    "reason", "note", "carried_from", "carried_to", "body", "decided_on", "reference", "business_rule",
-    "document", "document_sha256", "source_line", "recorded_by", "recorded_at",
+    "reason", "note", "carried_from", "carried_to", "effective_on", "body", "decided_on", "reference",
+    "business_rule", "document", "document_sha256", "source_line", "recorded_by", "recorded_at",
 )
 
 DDL = (
@@ -50,7 +50,7 @@ DDL = (
         certification_id TEXT, certification_name TEXT, sector TEXT, pathway TEXT,
         to_sector TEXT, to_pathway TEXT, recognized INTEGER, old_name TEXT, new_name TEXT,
         purposes TEXT, reason TEXT, note TEXT, carried_from TEXT, carried_to TEXT,
-        body TEXT NOT NULL,
+        effective_on TEXT, body TEXT NOT NULL,
         decided_on TEXT NOT NULL, reference TEXT, business_rule TEXT, document TEXT,
         document_sha256 TEXT, source_line INTEGER, recorded_by TEXT NOT NULL,
         recorded_at TEXT NOT NULL)""",
@@ -69,7 +69,7 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS cl_eligible_cert ON cl_eligible (certification_id)",
     """CREATE TABLE IF NOT EXISTS cl_name_changes (
         school_year TEXT NOT NULL, certification_id TEXT NOT NULL, position BIGINT NOT NULL,
-        name TEXT NOT NULL, decided_on TEXT NOT NULL,
+        name TEXT NOT NULL, applies_from TEXT NOT NULL,
         PRIMARY KEY (school_year, certification_id, position))""",
     """CREATE TABLE IF NOT EXISTS cl_names (
         school_year TEXT NOT NULL, certification_id TEXT NOT NULL, name TEXT NOT NULL,
@@ -87,7 +87,20 @@ DDL = (
 )
 
 
+# Raise when a table's shape or meaning changes: a read model of another version is
+# dropped when a process opens the store, and projected again from the first event.
+READ_MODEL_VERSION = 2
+
+
 def create_tables(tx: Tx) -> None:
+    """Create the read model's tables; replace a read model of another version."""
+    tx.execute("CREATE TABLE IF NOT EXISTS cl_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)")
+    row = tx.fetchone("SELECT version FROM cl_schema WHERE id = 1")
+    if row is None or int(row[0]) != READ_MODEL_VERSION:
+        for table in (*TABLES, "cl_position"):
+            tx.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - fixed table names
+        tx.execute("DELETE FROM cl_schema")
+        tx.execute("INSERT INTO cl_schema (id, version) VALUES (1, ?)", (READ_MODEL_VERSION,))
     for statement in DDL:
         tx.execute(statement)
     tx.execute(
@@ -152,7 +165,9 @@ class Batch:
             cert = event.certification_id
             row = (year, cert, position, name, decided)
             if isinstance(event, YearCatalog.CertificationRenamed):
-                self.renames.append(row)
+                # On the decision-date timeline a new name applies once it is both
+                # decided and in effect.
+                self.renames.append((*row[:4], max(decided, event.effective_on.isoformat())))
             else:
                 self.first_names.setdefault((year, cert), row)
             self.aliases[certification_key(name)] = cert
@@ -230,8 +245,8 @@ def eligibility_changes(event: Any) -> Iterable[tuple[str, str, str, str, bool]]
         for purpose in Purpose.granted_by(Body.SWIB):
             yield purpose.name, cert, event.sector, event.pathway, event.recognized
     elif isinstance(event, YearCatalog.PlacementRemoved):
-        for purpose in Purpose:
-            yield purpose.name, cert, event.sector, event.pathway, False
+        for name in event.purposes:
+            yield name, cert, event.sector, event.pathway, False
     elif isinstance(event, YearCatalog.PlacementMoved):
         for purpose in event.purposes:
             yield purpose, cert, event.sector, event.pathway, False
@@ -251,15 +266,16 @@ def history_row(position: int, event: Any, recorded_at: datetime) -> tuple[Any, 
     """The event as a ``cl_history`` row, in HISTORY_COLUMNS order."""
     decision = event.decision
     get = event.__dict__.get
-    recognized, carried, carried_to, purposes = (
-        get("recognized"), get("carried_from"), get("carried_to"), get("purposes"))
+    recognized, carried, carried_to, purposes, effective = (
+        get("recognized"), get("carried_from"), get("carried_to"), get("purposes"), get("effective_on"))
     return (
         position, str(event.school_year), event_kind(event), get("certification_id"),
         get("certification_name") or get("new_name"), get("sector"), get("pathway"),
         get("to_sector"), get("to_pathway"), None if recognized is None else int(recognized),
         get("old_name"), get("new_name"), ",".join(purposes) if purposes else None,
         get("reason"), get("note") or None, str(carried) if carried else None,
-        str(carried_to) if carried_to else None, decision.body.name,
+        str(carried_to) if carried_to else None, effective.isoformat() if effective else None,
+        decision.body.name,
         decision.decided_on.isoformat(), decision.reference or None,
         decision.business_rule or None, decision.document or None,
         decision.document_sha256 or None, get("source_line") or None, event.recorded_by,

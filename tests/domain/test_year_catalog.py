@@ -119,14 +119,87 @@ def test_removal_needs_a_reason_and_a_listed_certification():
     assert catalog.collect_events() == []
 
 
-def test_removing_from_the_whole_year_removes_every_placement():
+def test_removing_from_the_whole_year_removes_every_placement_for_the_deciding_bodys_purposes():
     catalog = approved_year()
     later = Decision(Body.SBE, date(2025, 9, 18), "Consent agenda item F")
     catalog.remove(later, Drop("NCCER Core Curriculum", "Curriculum withdrawn"), recorded_by="t", today=TODAY)
     removed = catalog.collect_events()
-    assert [(e.sector, e.pathway) for e in removed] == [
-        ("Architecture & Construction", "Carpentry"), ("Manufacturing", "Welding")]
-    assert [s.certification_id for s in catalog.listed()] == ["faa-part-107"]
+    assert [(e.sector, e.pathway, e.purposes) for e in removed] == [
+        ("Architecture & Construction", "Carpentry", ["ACCOUNTABILITY_ACCELERATION"]),
+        ("Manufacturing", "Welding", ["ACCOUNTABILITY_ACCELERATION"])]
+    assert [s.certification_id for s in catalog.listed() if s.approved] == ["faa-part-107"]
+    # The SBE's removal leaves the SWIB's recognition (Perkins, grants) standing.
+    assert [s.certification_id for s in catalog.listed() if s.recognized] == [
+        "nccer-core-curriculum", "nccer-core-curriculum", "faa-part-107"]
+
+
+def test_the_swib_removes_its_recognition_and_leaves_the_sbe_approval():
+    catalog = approved_year()
+    catalog.remove(Decision(Body.SWIB, date(2025, 9, 18)), Drop("faa-part-107", "exam retired"),
+                   recorded_by="t", today=TODAY)
+    (event,) = catalog.collect_events()
+    assert event.purposes == ["PERKINS_PROGRAM_QUALITY", "INDUSTRY_CERTIFICATION_GRANT"]
+    faa = catalog.standing(FAA.placement)
+    assert faa is not None and (faa.recognized, faa.approved) == (False, True)
+
+
+def test_removing_what_the_body_has_not_put_on_the_list_is_refused_precisely():
+    from domain.errors import NotApprovedError, NotRecognizedError
+
+    catalog = YearCatalog.open(YEAR, SWIB_VOTE, "test", today=TODAY)
+    catalog.record_swib_vote(SWIB_VOTE, [FAA], recognized=True, recorded_by="test", today=TODAY)
+    catalog.collect_events()
+    with pytest.raises(NotApprovedError, match="'FAA Part 107' is not approved for 2025-2026"):
+        catalog.remove(SBE_ITEM_J, Drop("faa-part-107", "x"), recorded_by="t", today=TODAY)
+    later = Decision(Body.SWIB, date(2025, 5, 1))
+    catalog.remove(later, Drop("FAA Part 107", "exam retired"), recorded_by="t", today=TODAY)
+    catalog.collect_events()
+    with pytest.raises(NotRecognizedError, match="'FAA Part 107' is not recognized for 2025-2026"):
+        catalog.remove(later, Drop("faa-part-107", "again"), recorded_by="t", today=TODAY)
+    assert catalog.collect_events() == []
+
+
+def test_a_version_1_removal_is_read_as_a_removal_for_every_purpose():
+    state = {"decision": SBE_ITEM_J, "reason": "x"}
+    YearCatalog.PlacementRemoved.upcast_v1_v2(state)
+    assert state["purposes"] == [p.name for p in Purpose]
+
+
+def test_a_version_1_rename_took_effect_on_its_decision_date():
+    state = {"decision": SBE_ITEM_J, "new_name": "x"}
+    YearCatalog.CertificationRenamed.upcast_v1_v2(state)
+    assert state["effective_on"] == date(2025, 4, 17)
+
+
+def test_renames_of_a_certification_follow_each_other_by_decision_and_effective_date():
+    catalog = approved_year()
+    june = Decision(Body.SBE, date(2025, 6, 1))
+    catalog.rename(june, "faa-part-107", "FAA Remote Pilot", recorded_by="t", today=TODAY,
+                   effective_on=date(2025, 8, 1))
+    (renamed,) = catalog.collect_events()
+    assert (renamed.effective_on, renamed.decision.decided_on) == (date(2025, 8, 1), date(2025, 6, 1))
+    with pytest.raises(DecisionOrderError, match="last renamed by a decision of 2025-06-01"):
+        catalog.rename(Decision(Body.SBE, date(2025, 5, 1)), "faa-part-107", "FAA sUAS", recorded_by="t",
+                       today=TODAY)
+    with pytest.raises(DecisionOrderError, match="effective 2025-08-01"):
+        catalog.rename(Decision(Body.SBE, date(2025, 7, 1)), "faa-part-107", "FAA sUAS", recorded_by="t",
+                       today=TODAY, effective_on=date(2025, 7, 15))
+    with pytest.raises(DecisionDateError, match="after school year 2025-2026 ends"):
+        catalog.rename(june, "nccer-core-curriculum", "NCCER Core", recorded_by="t", today=TODAY,
+                       effective_on=date(2026, 7, 1))
+    assert catalog.collect_events() == []
+
+
+def test_a_move_decided_by_the_sbe_of_an_approval_only_leaves_the_swib_free_to_vote_earlier():
+    catalog = YearCatalog.open(YEAR, SBE_ITEM_J, "test", today=TODAY)
+    catalog.approve(SBE_ITEM_J, [FAA], recorded_by="test", today=TODAY)
+    moved_to = ("Science, Technology, Engineering, & Mathematics", "Drones")
+    catalog.move(Decision(Body.SBE, date(2025, 5, 1)),
+                 Move("faa-part-107", FAA.placement.sector, FAA.placement.pathway, *moved_to),
+                 recorded_by="t", today=TODAY)
+    drones = Listing(Placement.of(*moved_to, "faa-part-107"), "FAA Part 107")
+    catalog.record_swib_vote(SWIB_VOTE, [drones], recognized=True, recorded_by="t", today=TODAY)
+    assert catalog.collect_events()[-1].recognized is True
 
 
 def test_a_decision_cannot_predate_one_already_recorded_for_the_placement():

@@ -81,7 +81,10 @@ def test_as_of_now_equals_the_current_tables_after_every_kind_of_change(seeded):
             now = seeded.reader.catalog(year, purpose)
             assert seeded.reader.catalog(year, purpose, TimePoint(as_of=date(2099, 1, 1))) == now
             assert seeded.reader.catalog(year, purpose, TimePoint(upto=10**9)) == now
-    assert len(seeded.reader.catalog("2026-2027", "PERKINS_PROGRAM_QUALITY")) == 50
+    # The SBE's removal of Welding left its SWIB recognition, which the SWIB carried; FAA was dropped.
+    assert len(seeded.reader.catalog("2026-2027", "PERKINS_PROGRAM_QUALITY")) == 51
+    assert len(seeded.reader.catalog("2025-2026", "ACCOUNTABILITY_ACCELERATION")) == 51
+    assert len(seeded.reader.catalog("2025-2026", "PERKINS_PROGRAM_QUALITY")) == 52
     assert seeded.reader.catalog("2026-2027", "ACCOUNTABILITY_ACCELERATION") == []
 
 
@@ -176,3 +179,50 @@ def test_a_rename_to_a_name_another_certification_has_in_another_year_is_refused
     seeded.sync()
     with pytest.raises(NameTakenError, match="belongs to another certification, 'faa-part-107'"):
         seeded.ledger.rename(YEAR, LATER, "nccer-welding-level-1", "Drone Pilot!", recorded_by="a")
+
+
+@pytest.mark.parametrize("command", [
+    lambda ledger: ledger.remove(YEAR, LATER, Drop("faa-part-107", "bad\x00reason"), recorded_by="a"),
+    lambda ledger: ledger.remove(YEAR, LATER, Drop("faa-part-107", "\u200b\u200b"), recorded_by="a"),
+    lambda ledger: ledger.rename(YEAR, LATER, "faa-part-107", "FAA\x00Part 107", recorded_by="a"),
+    lambda ledger: ledger.approve(YEAR, LATER, [PlacementSpec("Manufacturing", "Welding\x07", "X")], recorded_by="a"),
+    lambda ledger: ledger.remove(YEAR, Decision(Body.SBE, date(2025, 6, 12), "item\x00C"),
+                                 Drop("faa-part-107", "in error"), recorded_by="a"),
+])
+def test_text_with_control_characters_or_nothing_visible_is_refused_and_records_nothing(seeded, command):
+    from domain.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError):
+        command(seeded.ledger)
+    assert count(seeded) == 105
+    # The read model still follows the next decision (a NUL reaching PostgreSQL would wedge it).
+    seeded.ledger.remove(YEAR, LATER, Drop("faa-part-107", "in error"), recorded_by="a")
+    assert seeded.sync() == 106
+
+
+def test_an_import_whose_sbe_date_contradicts_its_year_is_refused_though_nothing_is_left_to_approve(seeded):
+    from domain.errors import DecisionDateError
+
+    tsv = ("industry_sector\tprogram_pathway\tcertification\tswib_recognized\n"
+           "Manufacturing\tWelding\tNCCER Welding Level 1\tYes\n")
+    listing = read_document(tsv.encode(), name="late.tsv", school_year=YEAR, swib_voted_on=date(2025, 2, 20),
+                            sbe_approved_on=date(2023, 4, 20))
+    with pytest.raises(DecisionDateError, match="2023-04-20 contradicts school year 2025-2026"):
+        seeded.ledger.import_list(listing, recorded_by="a")
+    assert count(seeded) == 105
+
+
+def test_a_row_the_swib_did_not_recognize_is_still_recorded_as_approved_by_the_sbe(store):
+    tsv = ("industry_sector\tprogram_pathway\tcertification\tswib_recognized\n"
+           "Manufacturing\tWelding\tNCCER Welding Level 1\tYes\n"
+           "Manufacturing\tWelding\tAWS D1.1\tNo\n")
+    listing = read_document(tsv.encode(), name="list.tsv", school_year=YEAR, swib_voted_on=date(2025, 2, 20),
+                            sbe_approved_on=date(2025, 4, 17))
+    recorded = store.ledger.import_list(listing, recorded_by="a")
+    assert [(type(e).__name__, getattr(e, "recognized", None)) for e in recorded.events[1:]] == [
+        ("SwibVoteRecorded", True), ("SwibVoteRecorded", False), ("PlacementApproved", None),
+        ("PlacementApproved", None)]
+    store.sync()
+    assert [r.name for r in store.reader.catalog("2025-2026", "ACCOUNTABILITY_ACCELERATION")] == [
+        "NCCER Welding Level 1", "AWS D1.1"]
+    assert [r.name for r in store.reader.catalog("2025-2026", "PERKINS_PROGRAM_QUALITY")] == ["NCCER Welding Level 1"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from events.application import PlacementSpec
 from events.changes import compare
 from events.queries import TimePoint
 from events.store import Store, StoreLocation
+from tests.conftest import location_for
 
 YEARS = [SchoolYear(2025), SchoolYear(2026), SchoolYear(2027)]
 SECTORS = ["Manufacturing", "Information Technology"]
@@ -48,15 +50,18 @@ commands = st.one_of(
     command("approve", decided(Body.SBE), st.lists(placements, min_size=1, max_size=4)),
     command("remove", decided(), st.sampled_from(CERTS), reasons,
             st.one_of(st.none(), st.tuples(st.sampled_from(SECTORS), st.sampled_from(PATHWAYS)))),
-    command("rename", decided(), st.sampled_from(CERTS), st.sampled_from(CERTS + ["Renamed X", "Renamed Y"])),
+    command("rename", decided(), st.sampled_from(CERTS), st.sampled_from(CERTS + ["Renamed X", "Renamed Y"]),
+            st.one_of(st.none(), st.sampled_from(DAYS))),
     command("move", decided(), st.sampled_from(CERTS), st.sampled_from(SECTORS), st.sampled_from(PATHWAYS),
             st.sampled_from(SECTORS), st.sampled_from(PATHWAYS)),
     command("carry", decided(), st.lists(st.sampled_from(CERTS), max_size=2), st.lists(placements, max_size=2)),
 )
+# The SWIB recognizes eight placements; the SBE approves six, four of them recognized too.
 SEED = [("swib", YEARS[0], Decision(Body.SWIB, date(2025, 2, 20)),
-         [PlacementSpec(s, p, c) for s in SECTORS for p, c in zip(PATHWAYS, CERTS, strict=False)], True),
+         [PlacementSpec(s, p, c) for s in SECTORS for p in PATHWAYS for c in CERTS[:2]], True),
         ("approve", YEARS[0], Decision(Body.SBE, date(2025, 4, 17)),
-         [PlacementSpec(s, p, c) for s in SECTORS for p, c in zip(PATHWAYS, CERTS[2:], strict=False)])]
+         [PlacementSpec(s, p, c) for s in SECTORS for p, c in zip(PATHWAYS, CERTS[1:], strict=False)]
+         + [PlacementSpec(s, "Welding", CERTS[0]) for s in SECTORS])]
 
 
 def run(store: Store, step: tuple) -> None:
@@ -69,7 +74,7 @@ def run(store: Store, step: tuple) -> None:
         cert, reason, where = rest
         ledger.remove(year, decision, Drop(cert, reason, *(where or ("", ""))), recorded_by="p")
     elif kind == "rename":
-        ledger.rename(year, decision, rest[0], rest[1], recorded_by="p")
+        ledger.rename(year, decision, rest[0], rest[1], effective_on=rest[2], recorded_by="p")
     elif kind == "move":
         ledger.move(year, decision, Move(*rest), recorded_by="p")
     else:
@@ -77,8 +82,11 @@ def run(store: Store, step: tuple) -> None:
                              recorded_by="p")
 
 
-def naive_catalog(events: list[tuple[int, object]], year: str, purpose: str) -> list[tuple[str, str, str, str]]:
-    """Straight from the events, with nothing shared with the projection's code."""
+def naive_catalog(
+    events: list[tuple[int, object]], year: str, purpose: str, as_of: date = date.max
+) -> list[tuple[str, str, str, str]]:
+    """Straight from the events, with nothing shared with the projection's code; a
+    rename shows from its effective date on, as of a date."""
     eligible: dict[tuple[str, str, str], int | None] = {}
     names: dict[str, str] = {}
     for position, e in events:
@@ -88,13 +96,13 @@ def naive_catalog(events: list[tuple[int, object]], year: str, purpose: str) -> 
         key = (getattr(e, "sector", None), getattr(e, "pathway", None), getattr(e, "certification_id", None))
         if kind in ("PlacementApproved", "SwibVoteRecorded", "PlacementMoved"):
             names.setdefault(e.certification_id, e.certification_name)
-        if kind == "CertificationRenamed":
+        if kind == "CertificationRenamed" and e.effective_on <= as_of:
             names[e.certification_id] = e.new_name
         if kind == "PlacementApproved" and purpose == Purpose.ACCOUNTABILITY_ACCELERATION.name:
             eligible[key] = position
         elif kind == "SwibVoteRecorded" and purpose != Purpose.ACCOUNTABILITY_ACCELERATION.name:
             eligible[key] = position if e.recognized else None
-        elif kind == "PlacementRemoved":
+        elif kind == "PlacementRemoved" and purpose in e.purposes:
             eligible[key] = None
         elif kind == "PlacementMoved" and purpose in e.purposes:
             eligible[key] = None
@@ -107,39 +115,87 @@ def rows(store: Store, year: str, purpose: str, at: TimePoint = TimePoint()) -> 
     return [(r.sector, r.pathway, r.certification_id, r.name) for r in store.reader.catalog(year, purpose, at)]
 
 
+def naive_changes(a: list[tuple[str, str, str, str]], b: list[tuple[str, str, str, str]]) -> dict[str, object]:
+    """What differs between two naive lists, certification by certification."""
+    def by_cert(rows: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, frozenset[tuple[str, str]]]]:
+        return {c: (next(r[3] for r in rows if r[2] == c), frozenset((r[0], r[1]) for r in rows if r[2] == c))
+                for c in {r[2] for r in rows}}
+
+    before, after = by_cert(a), by_cert(b)
+    both = before.keys() & after.keys()
+    return {
+        "added": after.keys() - before.keys(), "removed": before.keys() - after.keys(),
+        "renamed": {c for c in both if before[c][0] != after[c][0]},
+        "moved": {c for c in both if before[c][1] != after[c][1]},
+        "unchanged": len([c for c in both if before[c] == after[c]]),
+    }
+
+
+def projected_changes(store: Store, first: str, second: str, purpose: str, at: TimePoint) -> dict[str, object]:
+    found = compare(*store.reader.catalogs((first, second), purpose, at), [], purpose)
+    return {kind: {c.certification_id for c in getattr(found, kind)} for kind in ("added", "removed", "renamed", "moved")
+            } | {"unchanged": found.unchanged}
+
+
+def check_against_naive(store: Store, sequence: list[tuple], as_of: date, upto: int) -> None:
+    for step in [*SEED, *sequence]:
+        before = store.ledger.recorder.max_notification_id() or 0
+        try:
+            run(store, step)
+        except CertLedgerError:
+            assert (store.ledger.recorder.max_notification_id() or 0) == before, "a refused command wrote"
+    store.sync()
+    notifications = store.ledger.recorder.select_notifications(start=1, limit=10_000)
+    events = [(n.id, store.ledger.mapper.to_domain_event(n)) for n in notifications]
+    decided = [(p, e) for p, e in events if e.decision.decided_on <= as_of]
+    recorded = [(p, e) for p, e in events if p <= upto]
+    for year in map(str, YEARS):
+        for purpose in (p.name for p in Purpose):
+            assert rows(store, year, purpose) == naive_catalog(events, year, purpose)
+            assert rows(store, year, purpose, TimePoint(as_of=as_of)) == naive_catalog(decided, year, purpose, as_of)
+            assert rows(store, year, purpose, TimePoint(upto=upto)) == naive_catalog(recorded, year, purpose)
+    for first, second in zip(map(str, YEARS), map(str, YEARS[1:]), strict=False):
+        for purpose in (p.name for p in Purpose):
+            for at, log, day in ((TimePoint(), events, date.max), (TimePoint(as_of=as_of), decided, as_of),
+                                 (TimePoint(upto=upto), recorded, date.max)):
+                assert projected_changes(store, first, second, purpose, at) == naive_changes(
+                    naive_catalog(log, first, purpose, day), naive_catalog(log, second, purpose, day))
+    live = store.reader.dump()
+    store.projector.rebuild()
+    assert store.reader.dump() == live
+    assert all(isinstance(e, (YearCatalog.Event, YearCatalog.SchoolYearOpened)) for _, e in events)
+
+
+histories = st.lists(commands, min_size=1, max_size=25)
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(commands, min_size=1, max_size=25), st.sampled_from(DAYS), st.integers(min_value=0, max_value=80))
+@given(histories, st.sampled_from(DAYS), st.integers(min_value=0, max_value=80))
 def test_projections_equal_a_naive_recomputation_from_the_raw_events(sequence, as_of, upto):
     store = Store(StoreLocation.parse("memory"), today=lambda: TODAY)
     try:
-        for step in [*SEED, *sequence]:
-            before = store.ledger.recorder.max_notification_id() or 0
-            try:
-                run(store, step)
-            except CertLedgerError:
-                assert (store.ledger.recorder.max_notification_id() or 0) == before, "a refused command wrote"
-        store.sync()
-        notifications = store.ledger.recorder.select_notifications(start=1, limit=10_000)
-        events = [(n.id, store.ledger.mapper.to_domain_event(n)) for n in notifications]
-        for year in map(str, YEARS):
-            for purpose in (p.name for p in Purpose):
-                assert rows(store, year, purpose) == naive_catalog(events, year, purpose)
-                decided = [(p, e) for p, e in events if e.decision.decided_on <= as_of]
-                assert rows(store, year, purpose, TimePoint(as_of=as_of)) == naive_catalog(decided, year, purpose)
-                recorded = [(p, e) for p, e in events if p <= upto]
-                assert rows(store, year, purpose, TimePoint(upto=upto)) == naive_catalog(recorded, year, purpose)
-        for first, second in zip(YEARS, YEARS[1:], strict=False):
-            purpose = Purpose.ACCOUNTABILITY_ACCELERATION.name
-            a, b = naive_catalog(events, str(first), purpose), naive_catalog(events, str(second), purpose)
-            found = compare(*store.reader.catalogs((str(first), str(second)), purpose), [])
-            ids_a, ids_b = {r[2] for r in a}, {r[2] for r in b}
-            assert {c.certification_id for c in found.added} == ids_b - ids_a
-            assert {c.certification_id for c in found.removed} == ids_a - ids_b
-            renamed = {c for c in ids_a & ids_b if {r[3] for r in a if r[2] == c} != {r[3] for r in b if r[2] == c}}
-            assert {c.certification_id for c in found.renamed} == renamed
-        live = store.reader.dump()
-        store.projector.rebuild()
-        assert store.reader.dump() == live
-        assert all(isinstance(e, (YearCatalog.Event, YearCatalog.SchoolYearOpened)) for _, e in events)
+        check_against_naive(store, sequence, as_of, upto)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_same_holds_on_the_sql_of_each_persistent_backend(backend, tmp_path, request):
+    """Fewer examples: each opens a store on a file or a real server."""
+    counter = iter(range(10**6))
+
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(histories, st.sampled_from(DAYS), st.integers(min_value=0, max_value=80))
+    def check(sequence, as_of, upto):
+        if backend == "sqlite":
+            location = StoreLocation.parse(str(tmp_path / f"p{next(counter)}.sqlite3"))
+        else:
+            location = location_for("postgresql", tmp_path, request)
+        store = Store(location, today=lambda: TODAY)
+        try:
+            check_against_naive(store, sequence, as_of, upto)
+        finally:
+            store.close()
+
+    check()
