@@ -23,11 +23,13 @@ from api.types import (
     EventKind,
     PageInfo,
     Placement,
+    PurposeArg,
     RecordedEvent,
     RecordedEventEdge,
     SchoolYearSummary,
     Standing,
     YearChanges,
+    purpose_or_default,
 )
 from domain.certification import certification_key
 from events import changes as events_changes
@@ -35,8 +37,6 @@ from events.changes import Listed
 from events.queries import AuditFilter, CatalogRow, TimePoint
 
 SchoolYearArg = Annotated[str, strawberry.argument(description="A school year, e.g. 2025-2026 (or 2025-26).")]
-PurposeArg = Annotated[EligibilityPurpose, strawberry.argument(
-    description="What the certifications must count for.")]
 AsOfArg = Annotated[date | None, strawberry.argument(
     description="Answer as decided on this date: only decisions dated on or before it count.")]
 RecordedAsOfArg = Annotated[datetime | None, strawberry.argument(
@@ -70,7 +70,7 @@ class CatalogQueries:
         as_of: AsOfArg = None,
         recorded_as_of: RecordedAsOfArg = None,
     ) -> Catalog | None:
-        year = str(parse_school_year(school_year))
+        year, purpose = str(parse_school_year(school_year)), purpose_or_default(purpose)
         at = await time_point(info, as_of, recorded_as_of)
         rows = await catalog_rows(info, year, purpose, at)
         if not rows and not await off_loop(info.context.store.reader.has_year, year, at):
@@ -91,7 +91,8 @@ class CatalogQueries:
         search: Annotated[str | None, strawberry.argument(
             description="Only certifications whose name or id contains this text (any case).")] = None,
         first: Annotated[int | None, strawberry.argument(
-            description="Page size: at most CERTLEDGER_MAX_PAGE_SIZE (500); default 50.")] = None,
+            description="Page size: at most CERTLEDGER_MAX_PAGE_SIZE (500 unless configured "
+            "otherwise); default 50.")] = None,
         after: Annotated[str | None, strawberry.argument(
             description="Return the items after this cursor (a previous page's endCursor).")] = None,
         as_of: AsOfArg = None,
@@ -102,7 +103,7 @@ class CatalogQueries:
                       maximum=settings.max_page_size)
         year = str(parse_school_year(school_year))
         at = await time_point(info, as_of, recorded_as_of)
-        rows = await catalog_rows(info, year, purpose, at)
+        rows = await catalog_rows(info, year, purpose_or_default(purpose), at)
         matching = _distinct(rows, sector=sector, pathway=pathway, search=search)
         chosen = matching[wanted.offset : wanted.offset + wanted.first]
         edges = [
@@ -201,8 +202,11 @@ async def year_changes(info: Info, from_year: str, to_year: str, purpose: Eligib
     def compute() -> events_changes.YearChanges:
         before, after = reader.catalogs(years, purpose.name, at)
         # Only the events about what changed: the cost follows the change, not the history.
-        explaining = reader.year_history(years[1], at, events_changes.changed(before, after))
-        return events_changes.compare(before, after, explaining, purpose.name)
+        changed = events_changes.changed(before, after)
+        later = reader.year_history(years[1], at, changed)
+        opened = reader.opened_at(years[1], at)
+        earlier = [] if opened is None else reader.year_history(years[0], at, changed, after=opened)
+        return events_changes.compare(before, after, later, purpose.name, earlier)
 
     found = await off_loop(compute)
     return YearChanges(
@@ -245,14 +249,15 @@ class Query(CatalogQueries):
         as_of: AsOfArg = None,
         recorded_as_of: RecordedAsOfArg = None,
     ) -> YearChanges:
-        return await year_changes(info, from_year, to_year, purpose, as_of, recorded_as_of)
+        return await year_changes(info, from_year, to_year, purpose_or_default(purpose), as_of, recorded_as_of)
 
     @strawberry.field(description="Every recorded event in recorded order, with its provenance "
                       "(Relay connection).")
     async def audit_log(
         self, info: Info,
         first: Annotated[int | None, strawberry.argument(
-            description="Page size: at most CERTLEDGER_MAX_PAGE_SIZE (500); default 50.")] = None,
+            description="Page size: at most CERTLEDGER_MAX_PAGE_SIZE (500 unless configured "
+            "otherwise); default 50.")] = None,
         after: Annotated[str | None, strawberry.argument(
             description="Return the events after this cursor (a previous page's endCursor).")] = None,
         school_year: Annotated[str | None, strawberry.argument(

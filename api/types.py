@@ -31,6 +31,15 @@ class EligibilityPurpose(Enum):
     )
 
 
+PurposeArg = Annotated[EligibilityPurpose | None, strawberry.argument(
+    description="What the certifications must count for; null or omitted: ACCOUNTABILITY_ACCELERATION.")]
+
+
+def purpose_or_default(purpose: EligibilityPurpose | None) -> EligibilityPurpose:
+    """The purpose asked for, or the Acceleration component (the SBE's list) by default."""
+    return purpose or EligibilityPurpose.ACCOUNTABILITY_ACCELERATION
+
+
 @strawberry.enum(description="A body whose decisions put certifications on or off a year's list.")
 class DecidingBody(Enum):
     SWIB = strawberry.enum_value("SWIB", description="State Workforce Investment Board.")
@@ -173,11 +182,11 @@ class Certification:
         info: Info,
         school_year: Annotated[str | None, strawberry.argument(
             description="Only this school year (e.g. 2025-2026); all years when omitted.")] = None,
-        purpose: Annotated[EligibilityPurpose, strawberry.argument(
-            description="The purpose the placements count for.")] = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
+        purpose: PurposeArg = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
     ) -> list[Placement]:
         year = str(parse_school_year(school_year)) if school_year is not None else None
-        rows = await info.context.loaders.placements_for(purpose.name, self.at).load(str(self.id))
+        rows = await info.context.loaders.placements_for(purpose_or_default(purpose).name, self.at).load(
+            str(self.id))
         return [
             Placement(school_year=r.school_year, sector=r.sector, pathway=r.pathway)
             for r in rows if year is None or r.school_year == year
@@ -187,10 +196,10 @@ class Certification:
     async def eligible_years(
         self,
         info: Info,
-        purpose: Annotated[EligibilityPurpose, strawberry.argument(
-            description="The purpose.")] = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
+        purpose: PurposeArg = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
     ) -> list[str]:
-        rows = await info.context.loaders.placements_for(purpose.name, self.at).load(str(self.id))
+        rows = await info.context.loaders.placements_for(purpose_or_default(purpose).name, self.at).load(
+            str(self.id))
         return sorted({r.school_year for r in rows})
 
     @strawberry.field(description="The recorded events concerning the certification, in recorded order "
@@ -201,7 +210,8 @@ class Certification:
         school_year: Annotated[str | None, strawberry.argument(
             description="Only events concerning this school year.")] = None,
         first: Annotated[int | None, strawberry.argument(
-            description="At most this many events: up to CERTLEDGER_MAX_PAGE_SIZE (500); default 100.")] = None,
+            description="At most this many events: up to CERTLEDGER_MAX_PAGE_SIZE (500 unless "
+            "configured otherwise); default 100.")] = None,
         after: Annotated[int | None, strawberry.argument(
             description="Only events after this position (the last position of a previous page).")] = None,
     ) -> list[RecordedEvent]:
@@ -302,19 +312,19 @@ class SchoolYearSummary:
     @strawberry.field(description="Number of placements eligible for a purpose.")
     async def placement_count(
         self, info: Info,
-        purpose: Annotated[EligibilityPurpose, strawberry.argument(
-            description="The purpose.")] = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
+        purpose: PurposeArg = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
     ) -> int:
-        rows = await info.context.loaders.catalog.load((self.school_year, purpose.name, self.at))
+        rows = await info.context.loaders.catalog.load(
+            (self.school_year, purpose_or_default(purpose).name, self.at))
         return len(rows)
 
     @strawberry.field(description="Number of distinct certifications eligible for a purpose.")
     async def certification_count(
         self, info: Info,
-        purpose: Annotated[EligibilityPurpose, strawberry.argument(
-            description="The purpose.")] = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
+        purpose: PurposeArg = EligibilityPurpose.ACCOUNTABILITY_ACCELERATION,
     ) -> int:
-        rows = await info.context.loaders.catalog.load((self.school_year, purpose.name, self.at))
+        rows = await info.context.loaders.catalog.load(
+            (self.school_year, purpose_or_default(purpose).name, self.at))
         return len({r.certification_id for r in rows})
 
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from domain.decision import Body, Purpose
 from events.queries import CatalogRow, HistoryEntry
 
-# The kinds of event that can explain each kind of change, in the later year.
+# The kinds of event that can explain each kind of change, in the later year...
 EXPLAINS = {
     "added": {"PLACEMENT_APPROVED", "SWIB_VOTE_RECORDED", "PLACEMENT_MOVED"},
     "removed": {"PLACEMENT_REMOVED", "PLACEMENT_DROPPED", "SWIB_VOTE_RECORDED", "PLACEMENT_MOVED"},
     "renamed": {"CERTIFICATION_RENAMED"},
     "moved": {"PLACEMENT_MOVED", "PLACEMENT_APPROVED", "SWIB_VOTE_RECORDED", "PLACEMENT_REMOVED",
               "PLACEMENT_DROPPED"},
+}
+# ... and in the earlier year, once the later one was opened: taking a certification off
+# the earlier list makes it "added" in the later one, and putting one on makes it "removed".
+EXPLAINS_EARLIER = {
+    "added": {"PLACEMENT_REMOVED", "SWIB_VOTE_RECORDED", "PLACEMENT_MOVED"},
+    "removed": {"PLACEMENT_APPROVED", "SWIB_VOTE_RECORDED", "PLACEMENT_MOVED"},
+    "renamed": {"CERTIFICATION_RENAMED"},
+    "moved": EXPLAINS["moved"],
 }
 
 
@@ -62,27 +71,36 @@ def changed(before_rows: list[CatalogRow], after_rows: list[CatalogRow]) -> list
                            and set(before[c].placements) == set(after[c].placements)))
 
 
-# Each body's events explain changes to the purposes it confers, not to the others.
-NOT_FOR = {"ACCOUNTABILITY_ACCELERATION": "SWIB_VOTE_RECORDED"}
-NOT_FOR_SWIB = "PLACEMENT_APPROVED"
+def relevant(entry: HistoryEntry, purpose: str) -> bool:
+    """Whether the event decided anything about this purpose: removals and moves name the
+    purposes they concern; other decisions concern those their body confers."""
+    if entry.kind == "CERTIFICATION_RENAMED":
+        return True
+    if entry.purposes is not None:
+        return purpose in entry.purposes.split(",")
+    return purpose in {p.name for p in Purpose.granted_by(Body[entry.body])}
 
 
 def compare(before_rows: list[CatalogRow], after_rows: list[CatalogRow],
-            later_events: list[HistoryEntry], purpose: str = "ACCOUNTABILITY_ACCELERATION") -> YearChanges:
-    """Compare two lists; explain each change by the later year's events about it."""
+            later_events: list[HistoryEntry], purpose: str = "ACCOUNTABILITY_ACCELERATION",
+            earlier_events: Sequence[HistoryEntry] = ()) -> YearChanges:
+    """Compare two lists and explain each change by the events that made the lists differ:
+    the later year's, and the earlier year's recorded after the later year was opened
+    (a change to the year carried from, made once the next year had its own list).
+    A move or a placement removed within a certification is explained by the latest
+    event on each placement that differs."""
     before, after = listed(before_rows), listed(after_rows)
-    irrelevant = NOT_FOR.get(purpose, NOT_FOR_SWIB)
-    later_events = [e for e in later_events if e.kind != irrelevant]
-    by_cert: dict[str, list[HistoryEntry]] = {}
-    for entry in later_events:
-        if entry.certification_id:
-            by_cert.setdefault(entry.certification_id, []).append(entry)
+    by_cert: dict[str, list[tuple[HistoryEntry, dict[str, set[str]]]]] = {}
+    for events, explains in ((later_events, EXPLAINS), (earlier_events, EXPLAINS_EARLIER)):
+        for entry in events:
+            if entry.certification_id and relevant(entry, purpose):
+                by_cert.setdefault(entry.certification_id, []).append((entry, explains))
 
     def change(kind: str, cert: str) -> CertificationChange:
-        why = [e for e in by_cert.get(cert, []) if e.kind in EXPLAINS[kind]]
+        why = sorted((e for e, explains in by_cert.get(cert, []) if e.kind in explains[kind]),
+                     key=lambda e: e.position)
         if kind == "moved":
-            old, new = set(before[cert].placements), set(after[cert].placements)
-            why = [e for e in why if _touches(e, old ^ new)]
+            why = _latest_per_placement(why, set(before[cert].placements) ^ set(after[cert].placements))
         return CertificationChange(kind, cert, before.get(cert), after.get(cert), why)
 
     found = YearChanges()
@@ -104,5 +122,11 @@ def compare(before_rows: list[CatalogRow], after_rows: list[CatalogRow],
     return found
 
 
-def _touches(entry: HistoryEntry, placements: set[tuple[str, str]]) -> bool:
-    return (entry.sector, entry.pathway) in placements or (entry.to_sector, entry.to_pathway) in placements
+def _latest_per_placement(events: list[HistoryEntry], placements: set[tuple[str, str]]) -> list[HistoryEntry]:
+    """For each placement, the last event (of each year) that touched it, in recorded order."""
+    latest: dict[tuple[str, tuple[str, str]], HistoryEntry] = {}
+    for entry in events:
+        for place in ((entry.sector, entry.pathway), (entry.to_sector, entry.to_pathway)):
+            if place in placements:
+                latest[(entry.school_year, place)] = entry  # type: ignore[index]
+    return sorted({e.position: e for e in latest.values()}.values(), key=lambda e: e.position)

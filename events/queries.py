@@ -299,11 +299,20 @@ class CatalogReader:
         return found
 
     @retrying
+    def opened_at(self, year: str, at: TimePoint = NOW) -> int | None:
+        """The position of the event that opened the year, if it was recorded by then."""
+        with self.db.reading() as tx:
+            row = tx.fetchone("SELECT position FROM cl_school_years WHERE school_year = ? AND position <= ?",
+                              (year, at.recorded_by))
+        return int(row[0]) if row else None
+
+    @retrying
     def year_history(
-        self, year: str, at: TimePoint = NOW, certification_ids: list[str] | None = None
+        self, year: str, at: TimePoint = NOW, certification_ids: list[str] | None = None, *, after: int = 0
     ) -> list[HistoryEntry]:
-        """A year's events (only those about the given certifications, if given)."""
-        where, params = "school_year = ? AND decided_on <= ? AND position <= ?", [year, at.decided_by, at.recorded_by]
+        """A year's events after a position (only those about the given certifications, if given)."""
+        where = "school_year = ? AND decided_on <= ? AND position <= ? AND position > ?"
+        params: list[Any] = [year, at.decided_by, at.recorded_by, after]
         if certification_ids is not None:
             if not certification_ids:
                 return []

@@ -391,3 +391,126 @@ def test_errors_over_websockets_carry_codes_too(live):
     refused = next(m for m in messages if m.get("id") == "2" and m["type"] in ("next", "error"))
     errors = refused["payload"]["errors"] if refused["type"] == "next" else refused["payload"]
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+AUDIT = """query ($after: DateTime, $before: DateTime, $year: String) {
+  auditLog(first: 500, recordedAfter: $after, recordedBefore: $before, schoolYear: $year) {
+    totalCount edges { node { position kind schoolYear certificationName sector pathway sourceLine recordedBy
+      recordedAt decision { body bodyName decidedOn reference businessRule document documentSha256 } } } } }"""
+
+
+def test_the_audit_log_gives_each_events_provenance_and_filters_by_recording_time(live, editor):
+    seeded_log = live.data(AUDIT)["auditLog"]["edges"]
+    time.sleep(0.01)
+    between = datetime.now(timezone.utc).isoformat()
+    time.sleep(0.01)
+    carry_forward(live, editor)
+
+    first_approval = next(e["node"] for e in seeded_log if e["node"]["kind"] == "PLACEMENT_APPROVED")
+    recorded_at = first_approval.pop("recordedAt")
+    assert datetime.fromisoformat(recorded_at).utcoffset() is not None and recorded_at < between
+    assert first_approval == {
+        "position": 54, "kind": "PLACEMENT_APPROVED", "schoolYear": "2025-2026",
+        "certificationName": "Autodesk Certified User - AutoCAD", "sector": "Architecture & Construction",
+        "pathway": "Architecture & Drafting", "sourceLine": 26, "recordedBy": "test:seed",
+        "decision": {"body": "SBE", "bodyName": "State Board of Education", "decidedOn": "2025-04-17",
+                     "reference": "Consent agenda item J", "businessRule": "9.2",
+                     "document": "sbe-2025-04-17-consent-item-j.txt",
+                     "documentSha256": "414f3d4ac0661dde963fc8251d0a83d47b0bc03c0a05fbbe31079f141e54a8c8"}}
+    first_vote = next(e["node"] for e in seeded_log if e["node"]["kind"] == "SWIB_VOTE_RECORDED")
+    assert (first_vote["decision"]["body"], first_vote["decision"]["decidedOn"],
+            first_vote["decision"]["reference"]) == ("SWIB", "2025-02-20", "SWIB vote of 2025-02-20")
+
+    after = live.data(AUDIT, {"after": between})["auditLog"]
+    assert after["totalCount"] == 56
+    assert {e["node"]["recordedBy"] for e in after["edges"]} == {"token:editor-1"}
+    assert {e["node"]["decision"]["reference"] for e in after["edges"]} == {"Consent agenda item K"}
+    before = live.data(AUDIT, {"before": between})["auditLog"]
+    assert before["totalCount"] == 105 and [e["node"]["position"] for e in before["edges"]] == list(range(1, 106))
+    year = live.data(AUDIT, {"after": between, "year": "2025-2026"})["auditLog"]
+    assert [e["node"]["kind"] for e in year["edges"]] == ["CARRIED_FORWARD"]
+    naive = live.error(AUDIT, {"after": "2025-04-17T00:00:00"})
+    assert naive["extensions"]["code"] == "BAD_USER_INPUT" and "has no time zone" in naive["message"]
+
+
+def test_time_travel_over_the_carried_forward_year(live, editor):
+    before_carry = datetime.now(timezone.utc).isoformat()
+    time.sleep(0.01)
+    carry_forward(live, editor)
+    query = """query ($d: Date, $at: DateTime, $p: EligibilityPurpose) {
+        catalog(schoolYear: "2026-2027", asOf: $d, recordedAsOf: $at, purpose: $p) { placementCount } }"""
+
+    def count(**variables):
+        answer = live.data(query, variables)["catalog"]
+        return None if answer is None else answer["placementCount"]
+
+    assert count() == 51  # 52, less two removals, plus one addition
+    assert count(d="2026-04-15") is None  # nothing decided for 2026-2027 before item K
+    assert count(d="2026-04-16") == 51
+    assert count(at=before_carry) is None
+    assert count(p="PERKINS_PROGRAM_QUALITY") == 0  # the SBE carried its approvals, not the SWIB's recognitions
+    changes = live.data(CHANGES, {"asOf": "2026-04-15"})["changes"]
+    assert (len(changes["removed"]), changes["added"], changes["unchangedCount"]) == (39, [], 0)
+    on_item_k = live.data(CHANGES, {"asOf": "2026-04-16"})["changes"]
+    assert ([c["certification"]["id"] for c in on_item_k["removed"]], on_item_k["unchangedCount"]) == (
+        ["ciw-javascript-specialist", "faa-part-107"], 35)
+    # The 2025-2026 list as decided then is unchanged by the carry-forward.
+    as_of = live.data('{ catalog(schoolYear: "2025-2026", asOf: "2026-04-16") { placementCount } }')
+    assert as_of["catalog"]["placementCount"] == 52
+
+
+RENAME = """mutation ($rename: RenameInput!, $d: DecisionInput!) {
+  renameCertification(schoolYear: "2025-2026", decision: $d, rename: $rename) { events { kind effectiveOn } } }"""
+
+
+def test_a_rename_takes_effect_on_its_effective_date(live, editor):
+    renamed = live.data(RENAME, {"d": {"body": "SBE", "decidedOn": "2025-06-12"}, "rename": {
+        "certification": "FAA Part 107", "newName": "FAA Remote Pilot Certificate", "effectiveOn": "2025-08-01"}},
+        **bearer(editor))
+    assert renamed["renameCertification"]["events"] == [{"kind": "CERTIFICATION_RENAMED", "effectiveOn": "2025-08-01"}]
+    query = """query ($d: Date) { certifications(schoolYear: "2025-2026", asOf: $d, search: "faa") {
+        edges { node { name } } } }"""
+
+    def name(day: str | None) -> str:
+        return live.data(query, {"d": day})["certifications"]["edges"][0]["node"]["name"]
+
+    assert name("2025-07-31") == "FAA Part 107"  # decided, not yet in effect
+    assert name("2025-08-01") == name(None) == "FAA Remote Pilot Certificate"
+    earlier = live.error(RENAME, {"d": {"body": "SBE", "decidedOn": "2025-06-20"}, "rename": {
+        "certification": "faa-part-107", "newName": "FAA sUAS", "effectiveOn": "2025-07-01"}}, **bearer(editor))
+    assert earlier["extensions"]["code"] == "DECISION_OUT_OF_ORDER"
+    assert events_recorded(live) == 106
+
+
+def test_each_body_removes_only_what_it_decided(live, editor):
+    swib = {"body": "SWIB", "decidedOn": "2025-06-12", "reference": "SWIB vote of 2025-06-12"}
+    removal = {"certification": "faa-part-107", "reason": "Exam retired by the vendor"}
+    removed = live.data(REMOVE.replace("events { kind }", "events { kind purposes }"),
+                        {"year": "2025-2026", "decision": swib, "removal": removal}, **bearer(editor))
+    assert removed["removeCertification"]["events"] == [
+        {"kind": "PLACEMENT_REMOVED", "purposes": ["PERKINS_PROGRAM_QUALITY", "INDUSTRY_CERTIFICATION_GRANT"]}]
+    counts = live.data("""{ a: catalog(schoolYear: "2025-2026") { placementCount }
+        p: catalog(schoolYear: "2025-2026", purpose: PERKINS_PROGRAM_QUALITY) { placementCount }
+        g: catalog(schoolYear: "2025-2026", purpose: INDUSTRY_CERTIFICATION_GRANT) { placementCount } }""")
+    assert {k: v["placementCount"] for k, v in counts.items()} == {"a": 52, "p": 51, "g": 51}
+    again = live.error(REMOVE, {"year": "2025-2026", "decision": swib, "removal": removal}, **bearer(editor))
+    assert again["extensions"]["code"] == "NOT_RECOGNIZED"
+    assert events_recorded(live) == 106
+
+
+def test_changes_explain_a_rename_of_the_earlier_year_made_after_the_later_year_opened(live, editor):
+    carry_forward(live, editor)
+    live.data(RENAME, {"d": {"body": "SBE", "decidedOn": "2026-05-01"}, "rename": {
+        "certification": "PCEP - Certified Entry-Level Python Programmer",
+        "newName": "PCEP - Certified Entry-Level Python Programmer (2026)"}}, **bearer(editor))
+    remove_one = {"year": "2026-2027", "decision": {"body": "SBE", "decidedOn": "2026-05-01"},
+                  "removal": {"certification": "NCCER Core Curriculum", "reason": "Not taught in welding",
+                              "sector": "Manufacturing", "pathway": "Welding"}}
+    live.data(REMOVE, remove_one, **bearer(editor))
+    changes = live.data(CHANGES)["changes"]
+    pcep = next(c for c in changes["renamed"] if "pcep" in c["certification"]["id"])
+    assert [(d["kind"], d["oldName"], d["newName"]) for d in pcep["decisions"]] == [
+        ("CERTIFICATION_RENAMED", "PCEP™ – Certified Entry-Level Python Programmer",
+         "PCEP - Certified Entry-Level Python Programmer (2026)")]
+    core = next(c for c in changes["moved"] if c["certification"]["id"] == "nccer-core-curriculum")
+    assert core["decisions"] == [{"kind": "PLACEMENT_REMOVED", "pathway": "Welding", "toPathway": None}]
