@@ -10,8 +10,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCUMENT = PROJECT_ROOT / "data" / "sbe-2025-04-17-consent-item-j.txt"
 # Reviewed corrections to documents' readings, each pinned to its document's SHA-256.
 CORRECTIONS_DIR = PROJECT_ROOT / "data"
-# The embedded store sits in the project's var/, wherever the command is run from.
-DEFAULT_DB = str(PROJECT_ROOT / "var" / "certledger.sqlite3")
+# The embedded store sits in the project's var/, wherever the command is run from; an
+# installed copy (no project around it) uses ./var/ of the working directory.
+_HOME = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
+DEFAULT_DB = str(_HOME / "var" / "certledger.sqlite3")
 
 
 def _int(name: str, default: int) -> int:

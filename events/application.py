@@ -258,21 +258,21 @@ class Ledger(Application[UUID]):
                 catalog = self._catalog_at(year, expected_version)
             loaded = catalog.version - len(catalog.pending_events)
             command(catalog)
+            ours = list(catalog.pending_events)  # saving collects them, even when it fails
             try:
                 return self._save(year, [catalog], dry_run=dry_run)
             except ConcurrentChangeError:
                 last = attempt == RETRIES - 1
-                if last or expected_version is not None or not self._commutes(catalog, loaded):
+                if last or expected_version is not None or not self._commutes(catalog.id, loaded, ours):
                     raise
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # let racing writers spread
         raise AssertionError("unreachable")
 
-    def _commutes(self, catalog: YearCatalog, loaded: int) -> bool:
-        """Whether the events saved since ``loaded`` touch nothing this command touches."""
-        if loaded == 0:
-            return False  # both opened the year
-        theirs = list(self.events.get(catalog.id, gt=loaded))
-        ours = catalog.pending_events
+    def _commutes(self, catalog_id: UUID, loaded: int, ours: list[Any]) -> bool:
+        """Whether the events saved since ``loaded`` touch nothing ``ours`` touch."""
+        if loaded == 0 or not ours:
+            return False  # both opened the year, or nothing to compare
+        theirs = list(self.events.get(catalog_id, gt=loaded))
         touched = [getattr(e, "certification_id", None) for e in [*theirs, *ours]]
         if None in touched:
             return False  # a whole-year event

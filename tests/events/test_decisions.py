@@ -226,3 +226,39 @@ def test_a_row_the_swib_did_not_recognize_is_still_recorded_as_approved_by_the_s
     assert [r.name for r in store.reader.catalog("2025-2026", "ACCOUNTABILITY_ACCELERATION")] == [
         "NCCER Welding Level 1", "AWS D1.1"]
     assert [r.name for r in store.reader.catalog("2025-2026", "PERKINS_PROGRAM_QUALITY")] == ["NCCER Welding Level 1"]
+
+
+def racing_directory(store, other_write):
+    """The ledger's name directory, which runs another editor's write the first time it is
+    asked: that write lands between this command's load and its save."""
+    lookup, ran = store.ledger.directory, []
+
+    def directory(key):
+        if not ran:
+            ran.append(True)
+            other_write()
+        return lookup(key)
+
+    return directory
+
+
+def test_a_racing_write_on_the_same_certification_is_a_conflict_without_expected_version(seeded):
+    other = Decision(Body.SBE, date(2025, 6, 13))
+    seeded.ledger.directory = racing_directory(seeded, lambda: seeded.ledger.rename(
+        YEAR, other, "faa-part-107", "FAA sUAS", recorded_by="b"))
+    with pytest.raises(ConcurrentChangeError, match="nothing was recorded"):
+        seeded.ledger.rename(YEAR, LATER, "faa-part-107", "FAA Part 107 Remote Pilot", recorded_by="a")
+    seeded.sync()
+    renames = [e for e in seeded.reader.audit_log(AuditFilter(kind="CERTIFICATION_RENAMED"), after=0, limit=10)[0]]
+    assert [(e.new_name, e.recorded_by) for e in renames] == [("FAA sUAS", "b")]
+    assert count(seeded) == 106
+
+
+def test_a_racing_write_on_another_certification_commutes_and_both_are_recorded_once(seeded):
+    seeded.ledger.directory = racing_directory(seeded, lambda: seeded.ledger.remove(
+        YEAR, LATER, Drop("ciw-javascript-specialist", "Exam retired"), recorded_by="b"))
+    recorded = seeded.ledger.rename(YEAR, LATER, "faa-part-107", "FAA Part 107 Remote Pilot", recorded_by="a")
+    assert recorded.positions == [count(seeded)]  # run again on the new state: its event follows the other
+    seeded.sync()
+    log = seeded.reader.audit_log(AuditFilter(), after=105, limit=10)[0]
+    assert [(e.kind, e.recorded_by) for e in log] == [("PLACEMENT_REMOVED", "b"), ("CERTIFICATION_RENAMED", "a")]
