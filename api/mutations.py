@@ -16,7 +16,7 @@ from api.context import Info, off_loop
 from api.inputs import parse_school_year
 from api.settings import CORRECTIONS_DIR
 from api.types import DecidingBody, RecordedEvent
-from domain.catalog import Drop, Move
+from domain.standing import Drop, Move
 from domain.decision import Body, Decision
 from domain.errors import DocumentError, InvalidInputError
 from events.application import PlacementSpec, Recorded

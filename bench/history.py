@@ -44,9 +44,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain.catalog import Drop, Move  # noqa: E402
 from domain.decision import Body, Decision  # noqa: E402
 from domain.school_year import SchoolYear  # noqa: E402
+from domain.standing import Drop, Move  # noqa: E402
 from events.application import PlacementSpec  # noqa: E402
 from events.store import Store, StoreLocation  # noqa: E402
 

@@ -9,7 +9,6 @@ the aggregate's state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -32,71 +31,9 @@ from domain.errors import (
     UnknownPlacementError,
     shown,
 )
+from domain.carry_plan import CarryPlan
 from domain.school_year import SchoolYear
-
-
-@dataclass
-class Standing:
-    """What the record says of one placement in the year."""
-
-    sector: str
-    pathway: str
-    certification_id: str
-    recognized: bool = False  # by a SWIB vote: Perkins and grant purposes
-    approved: bool = False  # by the SBE: the Acceleration purpose
-    last_decided: dict[str, str] = field(default_factory=dict)  # purpose -> ISO date
-
-    @property
-    def listed(self) -> bool:
-        return self.recognized or self.approved
-
-    def holds(self, body: Body) -> bool:
-        """Whether the body's decision puts this placement on the list now."""
-        return self.approved if body is Body.SBE else self.recognized
-
-    def withdraw(self, body: Body) -> None:
-        if body is Body.SBE:
-            self.approved = False
-        else:
-            self.recognized = False
-
-    def copy(self) -> Standing:
-        return Standing(self.sector, self.pathway, self.certification_id, self.recognized,
-                        self.approved, dict(self.last_decided))
-
-    @property
-    def purposes(self) -> list[Purpose]:
-        found: list[Purpose] = []
-        if self.approved:
-            found += Purpose.granted_by(Body.SBE)
-        if self.recognized:
-            found += Purpose.granted_by(Body.SWIB)
-        return found
-
-    @property
-    def placement(self) -> Placement:
-        return Placement(self.sector, self.pathway, self.certification_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """A certification moved from one placement to another sector and pathway."""
-
-    certification_id: str
-    sector: str
-    pathway: str
-    to_sector: str
-    to_pathway: str
-
-
-@dataclass(frozen=True, slots=True)
-class Drop:
-    """A certification (or one of its placements) left off or taken off the list."""
-
-    certification_id: str
-    reason: str
-    sector: str = ""
-    pathway: str = ""
+from domain.standing import Drop, Move, Standing, bodies_of, require_both
 
 
 class YearCatalog(Aggregate):
@@ -183,7 +120,7 @@ class YearCatalog(Aggregate):
 
         def apply(self, aggregate: YearCatalog) -> None:
             standing = aggregate._standing_for(self.sector, self.pathway, self.certification_id)
-            for body in _bodies_of(self.purposes):
+            for body in bodies_of(self.purposes):
                 standing.withdraw(body)
                 aggregate._decided(standing, body, self.decision.decided_on)
 
@@ -233,7 +170,7 @@ class YearCatalog(Aggregate):
             new.approved = Purpose.ACCOUNTABILITY_ACCELERATION in moved
             new.recognized = Purpose.PERKINS_PROGRAM_QUALITY in moved
             # Only the bodies whose purposes moved have decided about these placements.
-            for body in _bodies_of(self.purposes):
+            for body in bodies_of(self.purposes):
                 aggregate._decided(old, body, self.decision.decided_on)
                 aggregate._decided(new, body, self.decision.decided_on)
             aggregate._name(self.certification_id, self.certification_name)
@@ -491,7 +428,7 @@ class YearCatalog(Aggregate):
             raise UnknownPlacementError(
                 f"Nothing on the {self.school_year} list is {_standing_word(body)} to carry forward"
             )
-        plan = _CarryPlan.make(self, carried, drops, moves, renames, additions)
+        plan = CarryPlan.make(self, carried, drops, moves, renames, additions)
         target = YearCatalog.open(
             self.school_year.next(), decision, recorded_by, today=today,
             carried_from=self.school_year,
@@ -568,7 +505,7 @@ class YearCatalog(Aggregate):
             )
         held = [s for s in self.standings.values() if s.certification_id == cert and s.holds(body)]
         if drop.sector or drop.pathway:
-            _require_both(drop)
+            require_both(drop)
             wanted = Placement.of(drop.sector, drop.pathway, cert).key
             if self.standings.get(wanted) is None or not self.standings[wanted].listed:
                 raise UnknownPlacementError(
@@ -735,162 +672,9 @@ class YearCatalog(Aggregate):
         return f"{listing.certification_name!r} under {listing.placement.describe()}"
 
 
-def _resolve(source: YearCatalog, carried: list[Standing], name_or_id: str) -> str:
-    """A certification on the list being carried forward, by id or name."""
-    cert = source.certification_id_for(name_or_id)
-    if cert is None or not any(s.certification_id == cert for s in carried):
-        raise UnknownCertificationError(
-            f"Unknown certification {shown(name_or_id)} in {source.school_year}"
-        )
-    return cert
-
-
-def _bodies_of(purposes: Iterable[str]) -> list[Body]:
-    """The bodies whose decisions confer these purposes."""
-    named = set(purposes)
-    return [b for b in Body if any(p.name in named for p in Purpose.granted_by(b))]
-
-
-def _require_both(drop: Drop) -> None:
-    if not (drop.sector and drop.pathway):
-        raise InvalidInputError(
-            f"To remove one placement of {drop.certification_id!r} give both its sector and its "
-            "pathway; give neither to remove it from the whole year"
-        )
-
-
 def _pathway_key(sector: str, pathway: str) -> str:
     return f"{certification_key(sector)}|{certification_key(pathway)}"
 
 
 def _standing_word(body: Body) -> str:
     return "approved" if body is Body.SBE else "recognized"
-
-
-@dataclass
-class _CarryPlan:
-    """The named changes of a carry-forward, checked against the list carried."""
-
-    drops: dict[str, list[Drop]]
-    moves: dict[str, Move]
-    renames: list[tuple[str, str]]
-    names: dict[str, str]
-
-    @classmethod
-    def make(
-        cls,
-        source: YearCatalog,
-        carried: list[Standing],
-        drops: Sequence[Drop],
-        moves: Sequence[Move],
-        renames: Sequence[tuple[str, str]],
-        additions: Sequence[Listing],
-    ) -> _CarryPlan:
-        """Check every named change; refuse contradictory ones rather than pick one."""
-        plan = cls({}, {}, [], {})
-        plan._check_drops(source, carried, drops)
-        plan._check_moves(source, carried, moves)
-        plan._check_renames(source, carried, renames)
-        plan._check_additions(source, carried, additions)
-        return plan
-
-    def _check_drops(self, source: YearCatalog, carried: list[Standing], drops: Sequence[Drop]) -> None:
-        keys = {s.placement.key for s in carried}
-        for drop in drops:
-            require_reason(drop.reason)
-            cert = _resolve(source, carried, drop.certification_id)
-            if drop.sector or drop.pathway:
-                _require_both(drop)
-                key = Placement.of(drop.sector, drop.pathway, cert).key
-                if key not in keys:
-                    raise UnknownPlacementError(
-                        f"{source.names[cert]!r} is not listed under {drop.sector} / "
-                        f"{drop.pathway} in {source.school_year}"
-                    )
-            resolved = Drop(cert, drop.reason, drop.sector, drop.pathway)
-            if any(self._overlaps(resolved, d) for d in self.drops.get(cert, [])):
-                raise InvalidInputError(f"{source.names[cert]!r} is removed twice")
-            self.drops.setdefault(cert, []).append(resolved)
-
-    def _check_moves(self, source: YearCatalog, carried: list[Standing], moves: Sequence[Move]) -> None:
-        keys = {s.placement.key for s in carried}
-        targets: set[str] = set()
-        for move in moves:
-            cert = _resolve(source, carried, move.certification_id)
-            name = source.names[cert]
-            key = Placement.of(move.sector, move.pathway, cert).key
-            target = Placement.of(move.to_sector, move.to_pathway, cert).key
-            if key not in keys:
-                raise UnknownPlacementError(
-                    f"{name!r} is not listed under {move.sector} / {move.pathway} in {source.school_year}"
-                )
-            if key in self.moves:
-                raise InvalidInputError(f"{name!r} under {move.sector} / {move.pathway} is moved twice")
-            if self.drop_for_key(key) is not None:
-                raise InvalidInputError(
-                    f"{name!r} under {move.sector} / {move.pathway} is both removed and moved")
-            if target in keys or target in targets:
-                raise AlreadyListedError(
-                    f"{name!r} is already listed under {move.to_sector} / {move.to_pathway}"
-                )
-            targets.add(target)
-            self.moves[key] = Move(cert, move.sector, move.pathway, move.to_sector, move.to_pathway)
-
-    def _check_renames(
-        self, source: YearCatalog, carried: list[Standing], renames: Sequence[tuple[str, str]]
-    ) -> None:
-        new_keys: dict[str, str] = {}
-        for name_or_id, new_name in renames:
-            cert = _resolve(source, carried, name_or_id)
-            cleaned = clean_name(new_name)
-            if cert in self.names:
-                raise InvalidInputError(f"{source.names[cert]!r} is renamed twice")
-            if cleaned == source.names[cert]:
-                raise InvalidInputError(f"{cert!r} is already named {cleaned!r}")
-            if all(self.drop_for_key(s.placement.key) for s in carried if s.certification_id == cert):
-                raise InvalidInputError(f"{source.names[cert]!r} is both removed and renamed")
-            key = certification_key(cleaned)
-            other = new_keys.get(key) or source.aliases.get(key)
-            if other is not None and other != cert:
-                raise NameTakenError(f"The name {cleaned!r} belongs to another certification, {other!r}")
-            new_keys[key] = cert
-            self.renames.append((cert, cleaned))
-            self.names[cert] = cleaned
-
-    def _check_additions(
-        self, source: YearCatalog, carried: list[Standing], additions: Sequence[Listing]
-    ) -> None:
-        keys = {s.placement.key for s in carried}
-        moved_to = {Placement.of(m.to_sector, m.to_pathway, m.certification_id).key for m in self.moves.values()}
-        added: set[str] = set()
-        for listing in additions:
-            key = listing.placement.key
-            label = f"{listing.certification_name!r} under {listing.placement.describe()}"
-            if (key in keys and self.drop_for_key(key) is None) or key in moved_to:
-                raise AlreadyListedError(
-                    f"{label} is already on the {source.school_year} list being carried forward"
-                )
-            if key in added:
-                raise InvalidInputError(f"{label} is listed twice")
-            added.add(key)
-
-    def _overlaps(self, a: Drop, b: Drop) -> bool:
-        whole = not (a.sector or a.pathway) or not (b.sector or b.pathway)
-        return whole or Placement.of(a.sector, a.pathway, a.certification_id).key == Placement.of(
-            b.sector, b.pathway, b.certification_id).key
-
-    def drop_for_key(self, key: str) -> Drop | None:
-        cert = key.rsplit("|", 1)[-1]
-        for drop in self.drops.get(cert, []):
-            if not (drop.sector or drop.pathway):
-                return drop
-            if Placement.of(drop.sector, drop.pathway, cert).key == key:
-                return drop
-        return None
-
-    def drop_for(self, standing: Standing) -> Drop | None:
-        return self.drop_for_key(standing.placement.key)
-
-    def move_for(self, standing: Standing) -> Move | None:
-        return self.moves.get(standing.placement.key)
-

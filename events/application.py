@@ -22,7 +22,8 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, JSONTranscoder
 from eventsourcing.popo import POPOFactory
 
-from domain.catalog import Drop, Move, YearCatalog
+from domain.catalog import YearCatalog
+from domain.standing import Drop, Move
 from domain.certification import Listing, Placement, certification_key, clean_name
 from domain.decision import Body, Decision
 from domain.documents.listing import CertificationList, ListedRow

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from domain.catalog import Drop, Move, YearCatalog
+from domain.catalog import YearCatalog
+from domain.standing import Drop, Move
 from domain.certification import Listing, Placement
 from domain.decision import Body, Decision, Purpose
 from domain.errors import (

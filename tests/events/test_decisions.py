@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from domain.catalog import Drop, Move, YearCatalog
+from domain.catalog import YearCatalog
+from domain.standing import Drop, Move
 from domain.decision import Body, Decision
 from domain.errors import AlreadyRecordedError, ConcurrentChangeError, UnknownCertificationError
 from domain.school_year import SchoolYear

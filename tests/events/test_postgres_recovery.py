@@ -6,7 +6,7 @@ from datetime import date
 import psycopg
 import pytest
 
-from domain.catalog import Drop
+from domain.standing import Drop
 from domain.decision import Body, Decision
 from domain.school_year import SchoolYear
 from events.store import Store, StoreLocation

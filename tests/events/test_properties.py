@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.catalog import Drop, Move, YearCatalog
+from domain.catalog import YearCatalog
+from domain.standing import Drop, Move
 from domain.decision import Body, Decision, Purpose
 from domain.errors import CertLedgerError
 from domain.school_year import SchoolYear
