@@ -10,8 +10,10 @@ year, in decisions of about 1,000 events; generation stops at the target count.
 
 For each backend and scale it measures, in one run:
 * append: events/s through the ledger's commands (domain rules, aggregates, mapping,
-  commit times), against the library's raw batched append of the same stored events
-  in the same batch sizes into an empty store: target ratio >= 0.5;
+  commit times), against the library's raw batched append of the same events in the
+  same batch sizes into an empty store (``EventStore.put``: serialise and insert, what
+  ``Application.save`` does with a command's events): target ratio >= 0.5. The
+  recorder's insert of events already serialised is shown too, as the floor;
 * rebuild: events/s of `certledger rebuild` against the library's raw read-and-
   deserialise of the same log (select_notifications + mapper): target ratio >= 0.5;
 * read latency of `catalog(1990-1991)` (1,000 placements) and `changes(1990-1991 ->
@@ -35,11 +37,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import httpx
+from eventsourcing.persistence import Notification
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,25 +130,48 @@ def _other_pathway(pathway: str) -> str:
     return pathway.removesuffix(" (twin)") if pathway.endswith(" (twin)") else pathway + " (twin)"
 
 
-def raw_append(source: Store, target: Store, batch_sizes: list[int]) -> float:
-    """Seconds for the library's recorder to insert the same stored events, same batches."""
-    seconds, start = 0.0, 0
-    pending: list = []
+def batches(source: Store, batch_sizes: list[int]) -> Iterator[list[Notification]]:
+    """The source's stored events, in the batch sizes they were recorded in."""
+    start, pending = 0, []
     sizes = iter(batch_sizes)
     size = next(sizes)
     while True:
         chunk = source.ledger.recorder.select_notifications(start=start, limit=5000, inclusive_of_start=False)
         if not chunk and not pending:
-            return seconds
+            return
         pending.extend(chunk)
         if chunk:
             start = chunk[-1].id
         while len(pending) >= size or (not chunk and pending):
             batch, pending = pending[:size], pending[size:]
-            began = time.perf_counter()
-            target.ledger.recorder.insert_events(batch)
-            seconds += time.perf_counter() - began
+            yield batch
             size = next(sizes, size)
+
+
+def raw_append(source: Store, target: Store, batch_sizes: list[int]) -> float:
+    """Seconds for the library alone to append the same events in the same batches into
+    an empty store: ``EventStore.put`` of the domain events, which is what
+    ``Application.save`` does once a command has triggered them (serialise, insert,
+    commit). Reading and deserialising the source is not timed."""
+    to_event = source.ledger.mapper.to_domain_event
+    seconds = 0.0
+    for batch in batches(source, batch_sizes):
+        events = [to_event(n) for n in batch]
+        began = time.perf_counter()
+        target.ledger.events.put(events)
+        seconds += time.perf_counter() - began
+    return seconds
+
+
+def raw_insert(source: Store, target: Store, batch_sizes: list[int]) -> float:
+    """Seconds for the recorder to insert the same events already serialised: the floor
+    under any append, shown for reference."""
+    seconds = 0.0
+    for batch in batches(source, batch_sizes):
+        began = time.perf_counter()
+        target.ledger.recorder.insert_events(batch)
+        seconds += time.perf_counter() - began
+    return seconds
 
 
 def raw_read(store: Store) -> tuple[float, int]:
@@ -227,7 +254,8 @@ class Result:
     backend: str
     events: int
     append_rate: float
-    raw_append_rate: float
+    raw_append_rate: float  # the library's EventStore.put (serialise and insert)
+    raw_insert_rate: float  # the recorder's insert of serialised events (the floor)
     rebuild_rate: float
     raw_read_rate: float
     catalog_ms: float
@@ -257,21 +285,48 @@ def drop(loc: StoreLocation) -> None:
             Path(loc.target + suffix).unlink(missing_ok=True)
 
 
-def measure(backend: str, events: int, work: Path) -> Result:
-    main, copy = location(backend, work, f"main{events}"), location(backend, work, f"raw{events}")
+def baseline(backend: str, work: Path, name: str, source: Store, batch_sizes: list[int],
+             append: Callable[[Store, Store, list[int]], float]) -> float:
+    """Seconds of one raw append into a store of its own, dropped afterwards."""
+    where = location(backend, work, name)
+    try:
+        target = Store(where, today=lambda: FAR_FUTURE)
+        try:
+            return append(source, target, batch_sizes)
+        finally:
+            target.close()
+    finally:
+        drop(where)
+
+
+def profile_rebuild(store: Store) -> None:
+    """Where a rebuild's time goes: the functions it spends most of its own time in."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(store.projector.rebuild)
+    print(f"rebuild profile ({store.location.engine}), by own time:", flush=True)
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
+
+
+def measure(backend: str, events: int, work: Path, *, profile: bool = False) -> Result:
+    main = location(backend, work, f"main{events}")
     try:
         store = Store(main, today=lambda: FAR_FUTURE)
         generator = Generator(store, events)
         generator.run()
-        raw_store = Store(copy, today=lambda: FAR_FUTURE)
-        raw_seconds = raw_append(store, raw_store, generator.batch_sizes)
-        raw_store.close()
+        sizes = generator.batch_sizes
+        put_seconds = baseline(backend, work, f"put{events}", store, sizes, raw_append)
+        insert_seconds = baseline(backend, work, f"insert{events}", store, sizes, raw_insert)
         read_seconds, count = raw_read(store)
         started = time.perf_counter()
         store.projector.rebuild()
         rebuild_seconds = time.perf_counter() - started
+        if profile:
+            profile_rebuild(store)
         result = Result(
-            backend, count, generator.count / generator.seconds, count / raw_seconds,
+            backend, count, generator.count / generator.seconds, count / put_seconds, count / insert_seconds,
             count / rebuild_seconds, count / read_seconds,
             latency(store, CATALOG), latency(store, CHANGES), 0.0,
         )
@@ -280,22 +335,24 @@ def measure(backend: str, events: int, work: Path) -> Result:
         return result
     finally:
         drop(main)
-        drop(copy)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the rebuild at the smallest scale (where its time goes)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="certledger-history-"))
     results: list[Result] = []
     for backend in args.backends:
         for events in args.events:
-            result = measure(backend, events, work)
+            result = measure(backend, events, work, profile=args.profile and events == args.events[0])
             results.append(result)
-            print(f"{backend:10} {result.events:>9} events | append {result.append_rate:8.0f}/s vs raw "
-                  f"{result.raw_append_rate:8.0f}/s = {result.append_rate / result.raw_append_rate:.2f} | rebuild "
+            print(f"{backend:10} {result.events:>9} events | append {result.append_rate:8.0f}/s vs library "
+                  f"{result.raw_append_rate:8.0f}/s = {result.append_rate / result.raw_append_rate:.2f} "
+                  f"(insert only {result.raw_insert_rate:8.0f}/s) | rebuild "
                   f"{result.rebuild_rate:8.0f}/s vs raw read {result.raw_read_rate:8.0f}/s = "
                   f"{result.rebuild_rate / result.raw_read_rate:.2f} | catalog {result.catalog_ms:6.1f} ms | "
                   f"changes {result.changes_ms:6.1f} ms | server peak RSS {result.peak_rss_mib:6.1f} MiB", flush=True)

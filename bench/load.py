@@ -2,9 +2,10 @@
 
 One `certledger serve` process over a fresh SQLite store with the seed. Readers (asyncio,
 one connection each) ask a mix of read queries as fast as they can; an editor renames a
-certification back and forth every 0.2 s. Reported: requests, errors (must be 0), latency,
-the staleness of every read (how long after a rename committed a reader could still see the
-name before it; the promise is 1 s on one process), and the server's memory over the run
+certification every 0.2 s, to a new name each time. Reported: requests, errors (must be 0),
+latency, the staleness of every read (a read that began after a rename had committed but still
+saw an older name is stale by the time since that rename; a read that sees a rename committed
+while it ran is fresh; the promise is 1 s on one process), and the server's memory over the run
 (it must stay flat). Only 127.0.0.1 is used, and the run stops by itself.
 
     .venv/bin/python bench/load.py [--seconds 30] [--readers 16]
@@ -33,7 +34,7 @@ READS = [
     '{ certifications(schoolYear: "2025-2026", first: 10, search: "FAA") { edges { node { name } } } }',
     '{ schoolYears { schoolYear version placementCount } }',
 ]
-NAMES = ["FAA Part 107", "FAA Part 107 Remote Pilot"]
+FIRST_NAME = "FAA Part 107"
 
 
 def rss_mib(pid: int) -> float:
@@ -63,7 +64,8 @@ async def run(seconds: float, readers: int) -> dict[str, float]:
                         break
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
-        renamed: list[tuple[float, str]] = [(0.0, NAMES[0])]  # (commit returned at, name now current)
+        renamed: list[tuple[float, str]] = [(0.0, FIRST_NAME)]  # (commit returned at, name now current)
+        revision = {FIRST_NAME: 0}  # each name in renamed, by its index there
         latencies: list[float] = []
         stale: list[float] = []
         errors = 0
@@ -86,17 +88,19 @@ async def run(seconds: float, readers: int) -> dict[str, float]:
                         continue
                     if "certification" in body["data"]:
                         seen = body["data"]["certification"]["name"]
-                        # The newest rename that had committed before this read began.
-                        committed = [r for r in renamed if r[0] and r[0] <= started]
-                        if committed and committed[-1][1] != seen:
-                            stale.append(started - committed[-1][0])
+                        # Stale: an older name than the newest rename committed before this
+                        # read began; stale since the first rename after the name it saw.
+                        committed = [r for r in renamed if r[0] <= started]
+                        seen_at = revision.get(seen)  # None: a rename whose answer is still on its way
+                        if seen_at is not None and seen_at < len(committed) - 1:
+                            stale.append(started - committed[seen_at + 1][0])
 
         async def editor() -> None:
             nonlocal errors
             async with httpx.AsyncClient(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
                 k = 1
                 while time.monotonic() < deadline:
-                    name = NAMES[k % 2]
+                    name = f"{FIRST_NAME} (revision {k})"
                     mutation = ('mutation { renameCertification(schoolYear: "2025-2026", decision: {body: SBE, '
                                 'decidedOn: "2025-06-12"}, rename: {certification: "faa-part-107", newName: "%s"}) '
                                 "{ version } }" % name)
@@ -104,6 +108,7 @@ async def run(seconds: float, readers: int) -> dict[str, float]:
                     if "errors" in body:
                         errors += 1
                     else:
+                        revision[name] = len(renamed)
                         renamed.append((time.monotonic(), name))
                     k += 1
                     await asyncio.sleep(0.2)

@@ -56,6 +56,7 @@ class Tx(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None: ...
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
@@ -80,6 +81,12 @@ class _SQLiteTx:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.conn.executemany(sql, rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
+            rows,
+        )
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.conn.execute(sql, params).fetchall()
@@ -182,6 +189,15 @@ class _PostgresTx:
         if rows:
             with self.conn.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """COPY: several times faster than one INSERT per row, which a rebuild feels."""
+        if rows:
+            with self.conn.cursor() as cur, cur.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 - fixed names
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         rows: list[Row] = self.conn.execute(self._sql(sql), params, prepare=True).fetchall()

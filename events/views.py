@@ -44,6 +44,10 @@ HISTORY_COLUMNS = (
     "business_rule", "document", "document_sha256", "source_line", "recorded_by", "recorded_at",
 )
 
+CHANGES_COLUMNS = (
+    "school_year", "purpose", "certification_id", "sector", "pathway", "position", "eligible", "decided_on",
+)
+
 DDL = (
     """CREATE TABLE IF NOT EXISTS cl_history (
         position BIGINT PRIMARY KEY, school_year TEXT NOT NULL, kind TEXT NOT NULL,
@@ -175,11 +179,7 @@ class Batch:
 
     def write(self, tx: Tx) -> None:
         """Write the batch's rows (append-only tables first, then current state)."""
-        tx.executemany(
-            f"INSERT INTO cl_history ({', '.join(HISTORY_COLUMNS)}) "  # noqa: S608
-            f"VALUES ({', '.join('?' * len(HISTORY_COLUMNS))})",
-            self.history,
-        )
+        tx.insert_rows("cl_history", HISTORY_COLUMNS, self.history)
         tx.executemany(
             "INSERT INTO cl_school_years (school_year, carried_from, position, version) "
             "VALUES (?, ?, ?, ?)",
@@ -189,7 +189,7 @@ class Batch:
             "UPDATE cl_school_years SET version = ? WHERE school_year = ?",
             [(version, year) for year, version in self.versions.items()],
         )
-        tx.executemany("INSERT INTO cl_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.changes)
+        tx.insert_rows("cl_changes", CHANGES_COLUMNS, self.changes)
         gone = [key for key, pos in self.eligible.items() if pos is None]
         tx.executemany(
             "DELETE FROM cl_eligible WHERE school_year = ? AND purpose = ? AND "
