@@ -140,7 +140,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         middleware=middleware,
         routes=[
             Route("/graphql", ResponseCache(graphql, max_entries=settings.response_cache_entries,
-                                            max_request=settings.max_body_bytes), methods=["GET", "POST"]),
+                                            max_request=settings.max_body_bytes, max_tokens=settings.max_tokens),
+                  methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -36,11 +36,16 @@ class Cached:
     etag: bytes
 
 
-@lru_cache(maxsize=1024)
-def operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    """The type of the operation a request would run, or None if it cannot be told."""
+# Only query texts up to this size are kept: a cache key is the whole text.
+MAX_CACHED_QUERY = 64 << 10
+
+
+@lru_cache(maxsize=256)
+def operation_type(query: str, operation_name: str | None, max_tokens: int) -> OperationType | None:
+    """The type of the operation a request would run, or None if it cannot be told.
+    Parsing stops at the same token limit as the GraphQL endpoint's own."""
     try:
-        document = parse(query)
+        document = parse(query, no_location=True, max_tokens=max_tokens)
     except GraphQLError:
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -69,9 +74,10 @@ class ResponseCache:
 
     def __init__(
         self, app: ASGIApp, *, max_entries: int = 512, max_body: int = 1 << 20,
-        max_request: int = 6 << 20,
+        max_request: int = 6 << 20, max_tokens: int = 2000,
     ) -> None:
         self.app = app
+        self.max_tokens = max_tokens
         self.max_entries = max_entries
         self.max_body = max_body
         self.max_request = max_request
@@ -115,7 +121,9 @@ class ResponseCache:
         if entry.status != 200 or len(entry.body) > self.max_body or b"INTERNAL_SERVER_ERROR" in entry.body:
             return False
         parts = _request_parts(scope["method"], scope.get("query_string", b""), body)
-        return parts is not None and operation_type(*parts) is OperationType.QUERY
+        if parts is None or len(parts[0]) > MAX_CACHED_QUERY:
+            return False
+        return operation_type(*parts, self.max_tokens) is OperationType.QUERY
 
     async def _run(self, scope: Scope, body: bytes) -> _Captured:
         sent = False

@@ -20,7 +20,6 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-
     ValidationRule,
 )
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
@@ -37,7 +36,7 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
                 d.name.value: d for d in self.context.document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            depth = _depth(node.selection_set, fragments, set())
+            depth = _depth(node.selection_set, fragments, {})
             if depth > max_depth:
                 name = node.name.value if node.name else "anonymous"
                 self.report_error(GraphQLError(
@@ -67,19 +66,24 @@ def alias_rule(max_aliases: int) -> type[ValidationRule]:
 
 
 def _depth(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
-           visiting: set[str]) -> int:
+           known: dict[str, int]) -> int:
+    """The deepest nesting of fields under a selection set. Each fragment's depth is
+    worked out once (``known``): walking a fragment again at every spread would take
+    time exponential in a chain of fragments that each spread the next twice."""
     if selection_set is None:
         return 0
     deepest = 0
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
-            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, visiting))
+            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, known))
         elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(selection.selection_set, fragments, visiting))
+            deepest = max(deepest, _depth(selection.selection_set, fragments, known))
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
-            if name in fragments and name not in visiting:  # cycles are refused by validation
-                deepest = max(deepest, _depth(fragments[name].selection_set, fragments, visiting | {name}))
+            if name in fragments and name not in known:
+                known[name] = 0  # in progress: a cycle (refused by validation) adds nothing
+                known[name] = _depth(fragments[name].selection_set, fragments, known)
+            deepest = max(deepest, known.get(name, 0))
     return deepest
 
 

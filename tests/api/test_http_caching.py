@@ -1,6 +1,6 @@
 """Response caching keyed by the read model's position, ETags, and media types."""
 
-
+from api.cache import MAX_CACHED_QUERY, operation_type
 
 CATALOG = '{ catalog(schoolYear: "2025-2026") { placementCount } }'
 
@@ -88,3 +88,14 @@ def test_a_request_body_over_the_limit_is_refused_with_413(seeded):
             client.http.close()
     assert big.status_code == 413 and big.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     assert small.status_code == 200
+
+
+def test_the_cache_reads_an_operations_type_within_the_token_limit_and_keeps_no_huge_query(live, seeded):
+    assert operation_type(CATALOG, None, 2000) is not None
+    # Past the token limit the cache does not parse on: the endpoint refuses it anyway.
+    assert operation_type("{ " + "schoolYears { schoolYear } " * 600 + "}", None, 2000) is None
+    cache = _cache(live, seeded)
+    padded = CATALOG + " " * MAX_CACHED_QUERY
+    answer = live.http.post("/graphql", json={"query": padded})
+    assert answer.json() == {"data": {"catalog": {"placementCount": 52}}}
+    assert len(cache.entries) == 0

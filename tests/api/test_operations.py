@@ -61,6 +61,13 @@ def test_query_depth_aliases_and_tokens_are_limited(live, query, code):
     assert error["extensions"]["code"] == code
 
 
+def test_a_chain_of_fragments_each_spread_twice_is_measured_once_per_fragment(live):
+    # 40 fragments, each spreading the next twice: walked naively, 2**40 visits.
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40))
+    query = "query { ...F0 } " + chain + " fragment F40 on Query { schoolYears { schoolYear } }"
+    assert live.data(query) == {"schoolYears": [{"schoolYear": "2025-2026"}]}
+
+
 def test_the_standard_introspection_query_stays_within_the_limits(live):
     from graphql import get_introspection_query
 

@@ -130,3 +130,26 @@ def test_a_table_of_swib_recognitions_without_a_readable_vote_date_is_refused(pr
     text = TEXT.replace("2/20/2025", printed)
     with pytest.raises(DocumentError, match="SWIB vote date"):
         read(text, corrections=Corrections(), sha=hashlib.sha256(text.encode()).hexdigest())
+
+
+@pytest.mark.parametrize("filler", ["-\n", " \n", ". \n"], ids=["dashes", "blank", "dots"])
+def test_a_document_of_many_short_punctuation_lines_is_refused_in_linear_time(filler):
+    """Patterns anchored at each line must not run on across the lines after it: that
+    made the reading time grow with the square of the line count (hours at 400,000)."""
+    import subprocess
+    import sys
+
+    program = (
+        "from domain.documents.agenda_item import read_agenda_item\n"
+        "from domain.documents.corrections import Corrections\n"
+        "from domain.errors import DocumentError\n"
+        f"text = {filler!r} * 400_000\n"
+        "try:\n"
+        "    read_agenda_item(text, document='d.txt', sha256='0', corrections=Corrections.parse('', 'c'))\n"
+        "except DocumentError as e:\n"
+        "    print(e)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                         cwd=SEED.parent.parent)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("d.txt: ")
