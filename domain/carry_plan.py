@@ -129,12 +129,21 @@ class CarryPlan:
         keys = {s.placement.key for s in carried}
         moved_to = {Placement.of(m.to_sector, m.to_pathway, m.certification_id).key for m in self.moves.values()}
         added: set[str] = set()
+        new_names = {certification_key(name): cert for cert, name in self.names.items()}
         for listing in additions:
             key = listing.placement.key
             label = f"{listing.certification_name!r} under {listing.placement.describe()}"
-            if (key in keys and self.drop_for_key(key) is None) or key in moved_to:
+            if key in keys and self.drop_for_key(key) is not None:
+                raise InvalidInputError(f"{label} is both removed and added")
+            if key in keys or key in moved_to:
                 raise AlreadyListedError(
                     f"{label} is already on the {source.school_year} list being carried forward"
+                )
+            renamed = new_names.get(certification_key(listing.certification_name))
+            if renamed is not None and renamed != listing.certification_id:
+                raise NameTakenError(
+                    f"The name {listing.certification_name!r} is given to {renamed!r} by a rename in this "
+                    "decision; an addition cannot take it too"
                 )
             if key in added:
                 raise InvalidInputError(f"{label} is listed twice")

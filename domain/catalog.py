@@ -398,9 +398,11 @@ class YearCatalog(Aggregate):
         """Move a placement to another sector and pathway, keeping what it counts for."""
         self._check_decision(decision, today)
         standing = self._check_move(move)
-        for body in Body:
-            self._check_order(standing.placement, body, decision)
         cert = standing.certification_id
+        target = Placement.of(move.to_sector, move.to_pathway, cert)
+        for body in Body:  # the decision must follow the latest on both placements
+            self._check_order(standing.placement, body, decision)
+            self._check_order(target, body, decision)
         resolved = Move(cert, standing.sector, standing.pathway, move.to_sector, move.to_pathway)
         self._trigger_move(decision, resolved, standing.purposes, recorded_by, name=self.names[cert])
 
@@ -452,8 +454,11 @@ class YearCatalog(Aggregate):
                     recorded_by=recorded_by,
                 )
             elif move is not None:
+                # Spelled as this year's list prints them, whatever the caller typed.
+                to_sector, to_pathway = self.printed(move.to_sector, move.to_pathway)
+                spelled = Move(move.certification_id, standing.sector, standing.pathway, to_sector, to_pathway)
                 target._trigger_move(
-                    decision, move, Purpose.granted_by(body), recorded_by, name=name
+                    decision, spelled, Purpose.granted_by(body), recorded_by, name=name
                 )
             else:
                 listing = Listing(standing.placement, name)

@@ -210,6 +210,32 @@ def test_a_decision_cannot_predate_one_already_recorded_for_the_placement():
         catalog.remove(before, Drop("faa-part-107", "x"), recorded_by="t", today=TODAY)
 
 
+def test_a_move_cannot_predate_the_latest_decision_on_the_placement_it_moves_to():
+    catalog = approved_year()
+    for body in Body:  # off the list for every purpose on 2025-06-01
+        catalog.remove(Decision(body, date(2025, 6, 1)), Drop("nccer-core-curriculum", "x", "Manufacturing", "Welding"),
+                       recorded_by="t", today=TODAY)
+    earlier = Decision(Body.SBE, date(2025, 5, 15))
+    move = Move("nccer-core-curriculum", "Architecture & Construction", "Carpentry", "Manufacturing", "Welding")
+    with pytest.raises(DecisionOrderError, match="Manufacturing / Welding was last decided .* on 2025-06-01"):
+        catalog.move(earlier, move, recorded_by="t", today=TODAY)
+    catalog.move(Decision(Body.SBE, date(2025, 6, 2)), move, recorded_by="t", today=TODAY)
+
+
+def test_a_carried_forward_move_keeps_the_spelling_on_record_whatever_the_caller_typed():
+    catalog = approved_year()
+    nxt = catalog.carry_forward(
+        Decision(Body.SBE, date(2026, 4, 16)),
+        moves=[Move("nccer-core-curriculum", "manufacturing", "WELDING", "architecture and construction",
+                    "Masonry")],
+        recorded_by="t", today=TODAY)
+    [moved] = [e for e in nxt.pending_events if type(e).__name__ == "PlacementMoved"]
+    assert (moved.sector, moved.pathway, moved.to_sector, moved.to_pathway) == (
+        "Manufacturing", "Welding", "Architecture & Construction", "Masonry")
+    assert {s.sector for s in nxt.listed()} == {"Architecture & Construction", "Science, Technology, Engineering, "
+                                                "& Mathematics"}
+
+
 def test_rename_keeps_identity_and_finds_the_certification_by_either_name():
     catalog = approved_year()
     catalog.rename(SBE_ITEM_J, "faa-part-107", "FAA Part 107 Remote Pilot", recorded_by="t", today=TODAY)
@@ -292,6 +318,11 @@ UAS = ("Science, Technology, Engineering, & Mathematics", "Unmanned Aerial Syste
     ({"moves": [Move("faa-part-107", *UAS, "Transportation & Logistics", "Aviation")],
       "additions": [Listing(Placement.of("Transportation & Logistics", "Aviation", "faa-part-107"), "FAA Part 107")]},
      AlreadyListedError, "already on the 2025-2026 list"),
+    ({"drops": [Drop("faa-part-107", "x")], "additions": [Listing(Placement.of(*UAS, "faa-part-107"), "FAA Part 107")]},
+     InvalidInputError, "both removed and added"),
+    ({"renames": [("faa-part-107", "Drone Pilot")],
+      "additions": [Listing(Placement.of("Manufacturing", "Drones", "drone-pilot"), "Drone Pilot")]},
+     NameTakenError, "given to 'faa-part-107' by a rename"),
 ])
 def test_carry_forward_refuses_contradictory_instructions(changes, error, message):
     catalog = approved_year()

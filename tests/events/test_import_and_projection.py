@@ -66,6 +66,17 @@ def test_a_hand_typed_tsv_with_the_fixture_columns_imports_the_same_list(store):
     assert catalog_tuples(store) == expected_rows()
 
 
+def test_a_list_naming_one_placement_twice_is_refused_and_writes_nothing(store):
+    # The same placement both recognized and not: two contradictory SWIB votes in one.
+    text = EXPECTED_ROWS.read_text() + "Manufacturing\tWelding\tnccer welding level 1\tNo\n"
+    with pytest.raises(DocumentError, match=r"list.tsv line 54: 'nccer welding level 1' under Manufacturing / "
+                                            r"Welding is listed twice \(also on line 25\)"):
+        store.ledger.import_list(read_document(
+            text.encode(), name="list.tsv", school_year=SchoolYear(2025), swib_voted_on=date(2025, 2, 20),
+        ), recorded_by="test")
+    assert event_count(store) == 0
+
+
 def test_a_tsv_without_its_decision_dates_is_refused(store):
     with pytest.raises(DocumentError, match="needs its school year"):
         read_document(EXPECTED_ROWS.read_bytes(), name="list.tsv")
