@@ -58,8 +58,11 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self.run(request)
         except HTTPException as e:  # a request GraphQL cannot read: say so in JSON, with a code
+            reason = e.reason
+            if reason.startswith("subscriptions are not allowed"):
+                reason = "Subscriptions run over a websocket (graphql-transport-ws) at /graphql, not over HTTP"
             response = JSONResponse(
-                {"errors": [{"message": e.reason, "extensions": {"code": "BAD_REQUEST"}}]},
+                {"errors": [{"message": reason, "extensions": {"code": "BAD_REQUEST"}}]},
                 status_code=e.status_code,
                 media_type=_media_type(request.headers.get("accept", "")),
             )

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
@@ -87,12 +87,31 @@ def _depth(selection_set: SelectionSetNode | None, fragments: dict[str, Fragment
     return deepest
 
 
+class OperationNameRequired(SchemaExtension):
+    """A document of several operations must say which to run (GraphQL spec, 6.1):
+    strawberry would otherwise run the first one."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and getattr(context, "_provided_operation_name", None) is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), GraphQLError(
+                    "This document has several operations: send operationName to say which to run",
+                    extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                )]
+        yield
+
+
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Zero-argument factories: each request gets its own extension instances."""
+    """Zero-argument factories: each request gets its own extension instances. Listed
+    after the validation cache, whose result OperationNameRequired adds to."""
     rules = [depth_rule(settings.max_query_depth), alias_rule(settings.max_aliases)]
     return [
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        OperationNameRequired,
     ]
 
 

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.context import FreshLoaders
 from api.errors import classify_result
@@ -30,6 +31,10 @@ class CertLedgerSchema(strawberry.Schema):
     """
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Over HTTP (websockets go through ``stream``): subscriptions need a websocket."""
+        allowed = kwargs.get("allowed_operation_types")
+        if allowed is not None:
+            kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
         return classify_result(await super().execute(*args, **kwargs))
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:

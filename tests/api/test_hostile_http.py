@@ -40,3 +40,24 @@ def test_lone_surrogates_in_a_document_are_refused_as_a_document_error(live, see
     assert error["extensions"]["code"] == "DOCUMENT_REJECTED"
     assert json.loads(live.http.post("/graphql", json={"query": "{ auditLog(first: 0) { totalCount } }"})
                       .content)["data"]["auditLog"]["totalCount"] == 105
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_subscription_over_http_is_a_400_pointing_to_the_websocket(live, method):
+    query = 'subscription { catalogChanged(schoolYear: "2025-2026") { position } }'
+    response = (live.http.get("/graphql", params={"query": query}) if method == "GET"
+                else live.http.post("/graphql", json={"query": query}))
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST" and "websocket" in error["message"]
+
+
+def test_several_operations_without_an_operation_name_run_none_of_them(live, seeded):
+    token = seeded.tokens.create("editor-two-operations")
+    document = ('mutation B { removeCertification(schoolYear: "2025-2026", decision: {body: SBE, decidedOn: '
+                '"2025-06-12"}, removal: {certification: "faa-part-107", reason: "x"}) { version } } '
+                "query A { schoolYears { version } }")
+    error = live.error(document, headers={"Authorization": f"Bearer {token}"})
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" and "operationName" in error["message"]
+    named = live.http.post("/graphql", json={"query": document, "operationName": "A"}).json()
+    assert named == {"data": {"schoolYears": [{"version": 105}]}}  # nothing was recorded
