@@ -10,6 +10,7 @@ rather than buffering without end.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 
@@ -22,6 +23,8 @@ from api.types import RecordedEvent
 from events.queries import CatalogReader, HistoryEntry
 
 BACKLOG = 256  # batches a subscriber may fall behind before it is dropped
+RETRY_SECONDS = 1.0  # after a failed read, before the feed reads again from where it was
+log = logging.getLogger("certledger.live")
 
 
 class YearFeed:
@@ -37,7 +40,13 @@ class YearFeed:
         while True:
             await self.wake.wait()
             self.wake.clear()
-            entries = await off_loop(self.reader.year_history_after, self.year, self.seen)
+            try:
+                entries = await off_loop(self.reader.year_history_after, self.year, self.seen)
+            except Exception:  # the store was unreachable or busy: read again later, missing nothing
+                log.warning("live feed for %s could not read its events; retrying", self.year, exc_info=True)
+                await asyncio.sleep(RETRY_SECONDS)
+                self.wake.set()
+                continue
             if not entries:
                 continue
             self.seen = entries[-1].position
@@ -77,7 +86,9 @@ class LiveFeeds:
             feed = self.feeds.get(year)
             if feed is None:
                 start = await off_loop(self.reader.position)
-                feed = self.feeds.setdefault(year, YearFeed(year, self.reader, start))
+                feed = self.feeds.get(year)  # another first subscriber may have made it meanwhile
+                if feed is None:
+                    feed = self.feeds[year] = YearFeed(year, self.reader, start)
             feed.subscribers.add(queue)
             while (batch := await queue.get()) is not None:
                 yield batch
