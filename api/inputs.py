@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from api.errors import UserError
 from domain.school_year import SchoolYear
-from events.queries import TimePoint
 
 
 def parse_school_year(label: str) -> SchoolYear:
@@ -62,10 +61,3 @@ def page(first: int | None, after: str | None, kind: str, *, default: int, maxim
         raise UserError(f"Invalid first {count}: it must be between 0 and {maximum}")
     start = decode_cursor(kind, after) if after is not None else 0
     return Page(count, start)
-
-
-def time_point_args(as_of: date | None, recorded_as_of: datetime | None) -> tuple[date | None, datetime | None]:
-    return as_of, check_recorded_as_of(recorded_as_of)
-
-
-NOW = TimePoint()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated
 
 import strawberry
@@ -50,6 +50,12 @@ async def time_point(info: Info, as_of: date | None, recorded_as_of: datetime | 
     moment = check_recorded_as_of(recorded_as_of)
     upto = None
     if moment is not None:
+        if moment > datetime.now(timezone.utc):
+            raise UserError(f"recordedAsOf {moment.isoformat()!r} has not happened yet: the ledger can only "
+                            "say what it held up to now (omit recordedAsOf for the latest)")
+        # Everything committed by now is projected first, so the answer for a past moment
+        # does not change when this process catches up later.
+        await off_loop(info.context.store.sync)
         upto = await off_loop(info.context.store.reader.position_recorded_by, moment)
     return TimePoint(as_of=as_of, upto=upto)
 

@@ -61,3 +61,14 @@ def test_several_operations_without_an_operation_name_run_none_of_them(live, see
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" and "operationName" in error["message"]
     named = live.http.post("/graphql", json={"query": document, "operationName": "A"}).json()
     assert named == {"data": {"schoolYears": [{"version": 105}]}}  # nothing was recorded
+
+
+def test_a_recorded_as_of_moment_still_to_come_is_refused(live):
+    # What the ledger will hold then is not known yet; an answer now could change later.
+    query = "query ($t: DateTime) { catalog(schoolYear: \"2025-2026\", recordedAsOf: $t) { placementCount } }"
+    error = live.error(query, {"t": "2999-01-01T00:00:00Z"})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "has not happened yet" in error["message"]
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).isoformat()
+    assert live.data(query, {"t": now}) == {"catalog": {"placementCount": 52}}
