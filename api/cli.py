@@ -17,6 +17,7 @@ from domain.errors import CertLedgerError
 from domain.school_year import SchoolYear
 from events.importing import ReviewedCorrections, read_document_file
 from events.store import Store, StoreLocation
+from events.tokens import check_holder_name
 
 
 def _store(settings: Settings) -> Store:
@@ -55,6 +56,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    if args.recorded_by is not None:
+        try:
+            check_holder_name(args.recorded_by, "--recorded-by")
+        except CertLedgerError as e:
+            print(f"certledger import: refused, nothing recorded: {e}", file=sys.stderr)
+            return 2
     return _import(
         settings, Path(args.path), if_empty=args.if_empty, dry_run=args.dry_run,
         recorded_by=f"cli:{args.recorded_by}" if args.recorded_by else _who(), corrections=args.corrections,
@@ -97,10 +104,19 @@ def _import(
         print(f"  correction applied: {note}")
     if dry_run:
         for event in recorded.events:
-            fields = event.__dict__
-            where = " / ".join(str(fields[k]) for k in ("sector", "pathway") if fields.get(k))
-            print(f"  would record {type(event).__name__}: {fields.get('certification_name', '')} {where}".rstrip())
+            print(f"  would record {_describe(event)}")
     return 0
+
+
+def _describe(event: object) -> str:
+    """One line a person can check: the event's kind, what it concerns, and where."""
+    fields = event.__dict__
+    text = f"{type(event).__name__}: {fields['school_year']}"
+    if fields.get("certification_name"):
+        text += f" — {fields['certification_name']} under {fields['sector']} / {fields['pathway']}"
+    if fields.get("recognized") is not None:
+        text += " (recognized)" if fields["recognized"] else " (not recognized)"
+    return text
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
@@ -144,9 +160,12 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
-    from api.schema import export
+    from api.schema import SDL_PATH, export, sdl
 
-    print(f"certledger: wrote {export(Path(args.output))}")
+    if args.output == "-":
+        sys.stdout.write(sdl())
+    else:
+        print(f"certledger: wrote {export(Path(args.output) if args.output else SDL_PATH)}", file=sys.stderr)
     return 0
 
 
@@ -195,8 +214,8 @@ def parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild", help="rebuild the read model from the first event")
     rebuild.set_defaults(run=cmd_rebuild)
 
-    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
-    export.add_argument("--output", default="schema.graphql")
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL (to the project's schema.graphql)")
+    export.add_argument("--output", help="another file to write, or - for standard output")
     export.set_defaults(run=cmd_export_schema)
     return p
 

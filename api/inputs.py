@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from api.errors import UserError
+from domain.errors import shown
 from domain.school_year import SchoolYear
 
 
@@ -51,7 +52,7 @@ def decode_cursor(kind: str, cursor: str) -> int:
             raise ValueError(text)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise UserError(f"Invalid cursor {cursor!r}: pass a cursor this list returned") from None
+        raise UserError(f"Invalid cursor {shown(cursor)}: pass a cursor this list returned") from None
 
 
 def page(first: int | None, after: str | None, kind: str, *, default: int, maximum: int) -> Page:

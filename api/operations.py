@@ -22,6 +22,8 @@ READY_LAG_SECONDS = 5.0  # how long the read model may trail the log and still c
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request id of the request being served."""
 
+    converter = time.gmtime  # the timestamps say Z: UTC, whatever the machine's zone
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",

@@ -9,6 +9,7 @@ import strawberry
 
 from api.context import Info, off_loop
 from api.errors import UserError
+from domain.errors import shown
 from api.inputs import check_recorded_as_of, encode_cursor, page, parse_school_year
 from api.types import (
     AuditLogConnection,
@@ -140,7 +141,7 @@ class CatalogQueries:
     ) -> Certification | None:
         key = certification_key(str(id))
         if not key:
-            raise UserError(f"Invalid certification id {str(id)!r}: it has no letters or digits")
+            raise UserError(f"Invalid certification id {shown(str(id))}: it has no letters or digits")
         found = await off_loop(info.context.store.reader.certification, key)
         if found is None:
             return None

@@ -17,6 +17,8 @@ from domain.errors import (
 from domain.school_year import SchoolYear
 
 MAX_TEXT = 500
+# Letters that print as nothing (Hangul fillers, the blank Braille pattern).
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 class Body(Enum):
@@ -110,12 +112,13 @@ class Decision:
 
 def require_reason(reason: str) -> str:
     """A removal must say why; blank reasons (invisible characters only) are refused."""
-    visible = "".join(c for c in reason if unicodedata.category(c) != "Cf") if isinstance(reason, str) else ""
+    visible = "".join(c for c in reason if unicodedata.category(c) != "Cf" and c not in _BLANKS) \
+        if isinstance(reason, str) else ""
     cleaned = " ".join(visible.split())
     if cleaned and not is_storable(cleaned):
         raise InvalidDecisionError(f"Reason {shown(cleaned)} is not valid text")
     if not cleaned:
-        msg = f"A reason is required, got {reason!r}"
+        msg = f"A reason is required, got {shown(reason)}"
         raise ReasonRequiredError(msg)
     if len(cleaned) > MAX_TEXT:
         msg = f"Reason is longer than {MAX_TEXT} characters"

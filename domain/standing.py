@@ -19,7 +19,7 @@ class Standing:
     certification_id: str
     recognized: bool = False  # by a SWIB vote: Perkins and grant purposes
     approved: bool = False  # by the SBE: the Acceleration purpose
-    last_decided: dict[str, str] = field(default_factory=dict)  # purpose -> ISO date
+    last_decided: dict[str, str] = field(default_factory=dict)  # deciding body -> ISO date
 
     @property
     def listed(self) -> bool:

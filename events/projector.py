@@ -7,13 +7,12 @@ is locked for the transaction, so several threads or processes may call
 loses at most an uncommitted batch, which the next catch-up projects again.
 
 The same code serves SQLite (where the library's ProjectionRunner cannot subscribe)
-and PostgreSQL; on PostgreSQL a LISTEN connection wakes it (see ``events.runtime``).
+and PostgreSQL; on PostgreSQL a LISTEN connection wakes it (see ``Store._listen``).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import Notification
@@ -33,7 +32,7 @@ class Projector:
         self.db = db
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        self._advanced = threading.Condition()
+        self._advanced = threading.Lock()  # guards _position
         self._position = 0
         self._listeners: list[Listener] = []
         with db.transaction() as tx:
@@ -129,23 +128,11 @@ class Projector:
         self._advance(self.stored_position())
         return self._position
 
-    def wait_for(self, position: int, timeout: float = 10.0) -> bool:
-        """Block until this process knows the read model has reached ``position``."""
-        deadline = time.monotonic() + timeout
-        with self._advanced:
-            while self._position < position:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._advanced.wait(remaining)
-        return True
-
     def _advance(self, position: int, *, reset: bool = False) -> None:
         with self._advanced:
             moved = reset or position > self._position
             if moved:
                 self._position = position
-                self._advanced.notify_all()
         if moved:
             for listener in list(self._listeners):
                 listener(position)

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from domain.errors import AlreadyRecordedError, InvalidInputError, NotFoundError
+from domain.errors import AlreadyRecordedError, InvalidInputError, NotFoundError, shown
 from events.sql import Database, retrying
 
 ROLES = ("editor", "reader")
@@ -52,6 +52,13 @@ class InvalidTokenError(Exception):
     """The bearer token is malformed, unknown or revoked."""
 
 
+def check_holder_name(name: str, what: str = "name") -> str:
+    """A name that stands for who recorded an event (a token's, or on the command line)."""
+    if not _NAME.fullmatch(name or ""):
+        raise InvalidInputError(f"Invalid {what} {shown(name)}: 1-64 letters, digits, '.', '_', '@' or '-'")
+    return name
+
+
 class TokenStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -60,10 +67,7 @@ class TokenStore:
 
     def create(self, name: str, role: str = "editor") -> str:
         """Create a token and return it: the only time its secret is ever seen."""
-        if not _NAME.fullmatch(name or ""):
-            raise InvalidInputError(
-                f"Invalid token name {name!r}: 1-64 letters, digits, '.', '_', '@' or '-'"
-            )
+        check_holder_name(name, "token name")
         if role not in ROLES:
             raise InvalidInputError(f"Invalid role {role!r}: one of {', '.join(ROLES)}")
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)

@@ -27,7 +27,7 @@ from datetime import date, datetime
 from domain.certification import clean_name
 from domain.documents.corrections import Corrections, PathwayLabelShift
 from domain.documents.listing import CertificationList, ListedRow
-from domain.errors import DocumentError, InvalidInputError
+from domain.errors import DocumentError, InvalidInputError, shown
 from domain.school_year import SchoolYear
 
 _MONTH_DATE = re.compile(
@@ -140,7 +140,7 @@ def _swib_date(text: str, document: str) -> date:
                 return date(int(found.group("year")), int(found.group("month")), int(found.group("day")))
             return datetime.strptime(printed.replace(",", ""), "%B %d %Y").date()
         except ValueError:
-            raise DocumentError(f"{document}: invalid SWIB vote date {printed!r}") from None
+            raise DocumentError(f"{document}: invalid SWIB vote date {shown(printed)}") from None
     raise DocumentError(
         f"{document}: the table reports SWIB recognition, but no SWIB vote date such as "
         "'SWIB Approved 2/20/2025' was found"

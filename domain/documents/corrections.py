@@ -20,7 +20,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 
-from domain.errors import DocumentError, is_storable
+from domain.certification import clean_name
+from domain.decision import require_reason
+from domain.errors import CertLedgerError, DocumentError, is_storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,14 @@ def _shift(entry: object, where: str) -> PathwayLabelShift:
     rows, reason = entry["rows"], entry["reason"]
     if not isinstance(rows, int) or isinstance(rows, bool) or rows == 0 or abs(rows) > 10:
         raise DocumentError(f"{where}: rows must be a non-zero whole number up to 10")
-    if not isinstance(reason, str) or not reason.strip():
-        raise DocumentError(f"{where}: a reason is required")
-    if not all(isinstance(entry[k], str) and entry[k].strip() for k in ("sector", "pathway")):
-        raise DocumentError(f"{where}: sector and pathway must be text")
-    return PathwayLabelShift(entry["sector"].strip(), entry["pathway"].strip(), rows, reason.strip())
+    if not all(isinstance(entry[k], str) for k in ("sector", "pathway", "reason")):
+        raise DocumentError(f"{where}: sector, pathway and reason must be text")
+    # Checked as the text they become (TOML escapes such as \u0000 are decoded by now):
+    # the reason goes into the record of every row the correction changes.
+    try:
+        sector = clean_name(entry["sector"], "industry sector")
+        pathway = clean_name(entry["pathway"], "program pathway")
+        reason = require_reason(reason)
+    except CertLedgerError as e:
+        raise DocumentError(f"{where}: {e}") from None
+    return PathwayLabelShift(sector, pathway, rows, reason)

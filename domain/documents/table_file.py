@@ -13,7 +13,7 @@ from datetime import date
 
 from domain.certification import clean_name
 from domain.documents.listing import CertificationList, ListedRow
-from domain.errors import DocumentError, InvalidInputError
+from domain.errors import DocumentError, InvalidInputError, shown
 from domain.school_year import SchoolYear
 
 COLUMNS = ("industry_sector", "program_pathway", "certification", "swib_recognized")
@@ -79,7 +79,7 @@ def _row(cells: list[str], line: int, document: str) -> ListedRow:
     sector, pathway, certification, recognized = (c.strip() for c in cells)
     if recognized.lower() not in ("yes", "no"):
         raise DocumentError(
-            f"{document} line {line}: swib_recognized must be Yes or No, got {recognized!r}"
+            f"{document} line {line}: swib_recognized must be Yes or No, got {shown(recognized)}"
         )
     try:
         return ListedRow(

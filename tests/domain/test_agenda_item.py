@@ -153,3 +153,15 @@ def test_a_document_of_many_short_punctuation_lines_is_refused_in_linear_time(fi
                          cwd=SEED.parent.parent)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("d.txt: ")
+
+
+@pytest.mark.parametrize(("reason", "message"), [
+    ('"\\u0000\\u001b[2J shifted"', "is not valid text"),   # TOML escapes, decoded before the check
+    ('"\\u3164"', "A reason is required"),                  # a letter that prints as nothing
+    (f'"{"x" * 600}"', "longer than 500 characters"),
+])
+def test_a_correction_whose_reason_could_not_stand_in_the_record_is_refused(reason, message):
+    text = ('[[pathway_label_shift]]\nsector = "Transportation & Logistics"\n'
+            f'pathway = "Logistics"\nrows = 1\nreason = {reason}\n')
+    with pytest.raises(DocumentError, match=f"c.toml: pathway_label_shift #1: .*{message}"):
+        Corrections.parse(text, "c.toml")
