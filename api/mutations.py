@@ -121,9 +121,10 @@ async def record(info: Info, command: Callable[[str], Recorded], dry_run: bool) 
     """Run a ledger command as the authenticated editor; bring the read model up to it."""
     holder = info.context.holder
     assert holder is not None, "mutations are guarded by IsEditor"
+    await off_loop(info.context.store.catch_up)
     recorded = await off_loop(command, holder.actor)
     if not dry_run and recorded.positions:
-        await off_loop(info.context.store.after_write)
+        await off_loop(info.context.store.catch_up)
     positions = recorded.positions or [0] * len(recorded.events)
     return DecisionRecorded(
         school_year=str(recorded.school_year), dry_run=recorded.dry_run, version=recorded.version,
