@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -61,6 +62,47 @@ def check_consistent(location) -> int:
         store.close()
 
 
+def writing(location) -> bool:
+    """Whether a write transaction is open on the store (its write lock is held)."""
+    if location.engine == "sqlite":
+        conn = sqlite3.connect(location.target, timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:  # database is locked
+            return True
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(location.target, autocommit=True) as conn:  # the events table's EXCLUSIVE lock
+        row = conn.execute("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                           "WHERE c.relname LIKE '%%\\_events' AND l.mode = 'ExclusiveLock' AND l.granted").fetchone()
+        return bool(row and row[0])
+
+
+def projected_position(location) -> int:
+    """How far the read model has projected, read straight from its table."""
+    if location.engine == "sqlite":
+        conn = sqlite3.connect(location.target, timeout=5)
+        try:
+            row = conn.execute("SELECT position FROM cl_position WHERE projection = 'catalog'").fetchone()
+        except sqlite3.OperationalError:  # no table yet
+            row = None
+        finally:
+            conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(location.target, autocommit=True) as conn:
+            try:
+                row = conn.execute("SELECT position FROM cl_position WHERE projection = 'catalog'").fetchone()
+            except psycopg.errors.UndefinedTable:
+                row = None
+    return int(row[0]) if row else 0
+
+
 @pytest.fixture
 def crash_location(backend, location):
     if backend == "memory":
@@ -87,7 +129,10 @@ def test_a_server_killed_during_an_import_keeps_all_of_it_or_none(crash_location
 
         thread = threading.Thread(target=post)
         thread.start()
-        time.sleep(0.6)
+        deadline = time.monotonic() + 30
+        while not writing(crash_location):  # kill it while the import's transaction is open
+            assert thread.is_alive() and time.monotonic() < deadline, "the import was never seen in progress"
+            time.sleep(0.005)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         thread.join(timeout=30)
@@ -107,11 +152,12 @@ def test_a_server_killed_during_catch_up_resumes_exactly(crash_location, tmp_pat
     total = store.ledger.recorder.max_notification_id()
     store.close()
     process, base = start(crash_location, tmp_path / "serve.log")
-    time.sleep(1.0)  # the server projects the backlog in batches as it starts
+    deadline = time.monotonic() + 60
+    while not 0 < projected_position(crash_location) < total // 2:  # the server projects in batches
+        assert process.poll() is None and time.monotonic() < deadline, "catch-up was never seen under way"
+        time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
-    reopened = Store(crash_location, today=lambda: TODAY)
-    projected = reopened.reader.position()
-    reopened.close()
-    assert 0 <= projected <= total
+    projected = projected_position(crash_location)
+    assert 0 < projected < total, "the kill did not land in the middle of the catch-up"
     assert check_consistent(crash_location) == total
