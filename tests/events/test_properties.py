@@ -148,7 +148,11 @@ def check_against_naive(store: Store, sequence: list[tuple], as_of: date, upto: 
     store.sync()
     notifications = store.ledger.recorder.select_notifications(start=1, limit=10_000)
     events = [(n.id, store.ledger.mapper.to_domain_event(n)) for n in notifications]
-    decided = [(p, e) for p, e in events if e.decision.decided_on <= as_of]
+    # As of a date, the latest-dated decision stands (ties: the one recorded later): the
+    # naive model sorts by date, where the projection trusts the rules to keep the log
+    # in date order for each placement.
+    decided = sorted(((p, e) for p, e in events if e.decision.decided_on <= as_of),
+                     key=lambda pe: (pe[1].decision.decided_on, pe[0]))
     recorded = [(p, e) for p, e in events if p <= upto]
     for year in map(str, YEARS):
         for purpose in (p.name for p in Purpose):
