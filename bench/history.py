@@ -17,8 +17,9 @@ For each backend and scale it measures, in one run:
 * rebuild: events/s of `certledger rebuild` against the library's raw read-and-
   deserialise of the same log (select_notifications + mapper): target ratio >= 0.5;
 * read latency of `catalog(1990-1991)` (1,000 placements) and `changes(1990-1991 ->
-  1991-1992)` executed in process without the response cache, median of 25; the ratio
-  of the largest scale to the smallest is the target (<= 1.2);
+  1991-1992)` executed in process without the response cache, median of 25, taken in
+  5 rounds across all scales in turn (median of the rounds); the ratio of the largest
+  scale to the smallest is the target (<= 1.2);
 * peak resident memory of a `certledger serve` process answering those queries,
   certification pages and audit-log pages over the store.
 
@@ -299,6 +300,24 @@ def baseline(backend: str, work: Path, name: str, source: Store, batch_sizes: li
         drop(where)
 
 
+def profile_append(backend: str, work: Path, events: int) -> None:
+    """Where the commands' time goes, on a store of its own (profiling slows what it
+    measures, so the figures above come from an unprofiled run)."""
+    import cProfile
+    import pstats
+
+    where = location(backend, work, f"profile{events}")
+    try:
+        store = Store(where, today=lambda: FAR_FUTURE)
+        profiler = cProfile.Profile()
+        profiler.runcall(Generator(store, events).run)
+        store.close()
+    finally:
+        drop(where)
+    print(f"append profile ({backend}), by cumulative time:", flush=True)
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+
+
 def profile_rebuild(store: Store) -> None:
     """Where a rebuild's time goes: the functions it spends most of its own time in."""
     import cProfile
@@ -310,31 +329,47 @@ def profile_rebuild(store: Store) -> None:
     pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
 
 
-def measure(backend: str, events: int, work: Path, *, profile: bool = False) -> Result:
+def measure(backend: str, events: int, work: Path, *, profile: bool = False) -> tuple[Result, StoreLocation]:
+    """Append, baselines, rebuild and server memory at one scale; the store is kept
+    (the caller drops it) so read latencies can be taken across scales together."""
     main = location(backend, work, f"main{events}")
+    store = Store(main, today=lambda: FAR_FUTURE)
+    generator = Generator(store, events)
+    generator.run()
+    sizes = generator.batch_sizes
+    put_seconds = baseline(backend, work, f"put{events}", store, sizes, raw_append)
+    insert_seconds = baseline(backend, work, f"insert{events}", store, sizes, raw_insert)
+    read_seconds, count = raw_read(store)
+    started = time.perf_counter()
+    store.projector.rebuild()
+    rebuild_seconds = time.perf_counter() - started
+    if profile:
+        profile_rebuild(store)
+        profile_append(backend, work, events)
+    store.close()
+    result = Result(
+        backend, count, generator.count / generator.seconds, count / put_seconds, count / insert_seconds,
+        count / rebuild_seconds, count / read_seconds, 0.0, 0.0, server_peak_rss(main.target),
+    )
+    return result, main
+
+
+def read_latencies(results: list[Result], locations: list[StoreLocation], rounds: int = 5) -> None:
+    """Each scale's catalog and changes latency: rounds taken in turn across the scales,
+    so a change in the machine's load over the run falls on every scale alike; the
+    median of the rounds is kept."""
+    stores = [Store(where, today=lambda: FAR_FUTURE) for where in locations]
     try:
-        store = Store(main, today=lambda: FAR_FUTURE)
-        generator = Generator(store, events)
-        generator.run()
-        sizes = generator.batch_sizes
-        put_seconds = baseline(backend, work, f"put{events}", store, sizes, raw_append)
-        insert_seconds = baseline(backend, work, f"insert{events}", store, sizes, raw_insert)
-        read_seconds, count = raw_read(store)
-        started = time.perf_counter()
-        store.projector.rebuild()
-        rebuild_seconds = time.perf_counter() - started
-        if profile:
-            profile_rebuild(store)
-        result = Result(
-            backend, count, generator.count / generator.seconds, count / put_seconds, count / insert_seconds,
-            count / rebuild_seconds, count / read_seconds,
-            latency(store, CATALOG), latency(store, CHANGES), 0.0,
-        )
-        store.close()
-        result.peak_rss_mib = server_peak_rss(main.target)
-        return result
+        taken: list[tuple[list[float], list[float]]] = [([], []) for _ in stores]
+        for _ in range(rounds):
+            for store, (catalogs, changes) in zip(stores, taken, strict=True):
+                catalogs.append(latency(store, CATALOG))
+                changes.append(latency(store, CHANGES))
+        for result, (catalogs, changes) in zip(results, taken, strict=True):
+            result.catalog_ms, result.changes_ms = statistics.median(catalogs), statistics.median(changes)
     finally:
-        drop(main)
+        for store in stores:
+            store.close()
 
 
 def main() -> None:
@@ -342,20 +377,30 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--profile", action="store_true",
-                        help="also profile the rebuild at the smallest scale (where its time goes)")
+                        help="also profile the rebuild and the append at the smallest scale (where their time goes)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="certledger-history-"))
     results: list[Result] = []
     for backend in args.backends:
-        for events in args.events:
-            result = measure(backend, events, work, profile=args.profile and events == args.events[0])
-            results.append(result)
+        mine: list[Result] = []
+        kept: list[StoreLocation] = []
+        try:
+            for events in args.events:
+                result, where = measure(backend, events, work, profile=args.profile and events == args.events[0])
+                mine.append(result)
+                kept.append(where)
+            read_latencies(mine, kept)
+        finally:
+            for where in kept:
+                drop(where)
+        for result in mine:
             print(f"{backend:10} {result.events:>9} events | append {result.append_rate:8.0f}/s vs library "
                   f"{result.raw_append_rate:8.0f}/s = {result.append_rate / result.raw_append_rate:.2f} "
                   f"(insert only {result.raw_insert_rate:8.0f}/s) | rebuild "
                   f"{result.rebuild_rate:8.0f}/s vs raw read {result.raw_read_rate:8.0f}/s = "
                   f"{result.rebuild_rate / result.raw_read_rate:.2f} | catalog {result.catalog_ms:6.1f} ms | "
                   f"changes {result.changes_ms:6.1f} ms | server peak RSS {result.peak_rss_mib:6.1f} MiB", flush=True)
+        results += mine
     for backend in args.backends:
         mine = [r for r in results if r.backend == backend]
         small, large = mine[0], mine[-1]
