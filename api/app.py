@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from cross_web import HTTPException
 
 from api.auth import bearer_token
@@ -36,9 +37,25 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
 
+class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, with a code on the errors strawberry raises itself (the cap
+    on operations per connection), as every other error carries one."""
+
+    async def send_message(self, message: Any) -> None:
+        if message.get("type") == "error" and isinstance(message.get("payload"), list):
+            for error in message["payload"]:
+                if isinstance(error, dict) and "code" not in (error.get("extensions") or {}):
+                    code = ("TOO_MANY_SUBSCRIPTIONS" if error.get("message") == "Subscription limit reached"
+                            else "BAD_REQUEST")
+                    error["extensions"] = {**(error.get("extensions") or {}), "code": code}
+        await super().send_message(message)
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view, with our per-request context and GraphQL-over-HTTP's
     ``application/graphql-response+json`` (4xx for request errors) for clients that ask."""
+
+    graphql_transport_ws_handler_class = CodedTransportWSHandler
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(build_schema(settings), allowed_origins=settings.allowed_origins,

@@ -89,6 +89,22 @@ def test_live_subscriptions_are_capped(seeded):
         assert refused["payload"]["errors"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
 
 
+def test_the_cap_on_operations_per_websocket_answers_with_a_code(seeded):
+    app = create_app(Settings(db="memory"), store=seeded)
+    with LiveServer(app) as server:
+        url = server.url.replace("http://", "ws://") + "/graphql"
+        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=5) as ws:
+            ws.send(json.dumps({"type": "connection_init"}))
+            json.loads(ws.recv(timeout=5))
+            query = 'subscription { catalogChanged(schoolYear: "2025-2026") { kind } }'
+            for op in range(11):
+                ws.send(json.dumps({"id": str(op), "type": "subscribe", "payload": {"query": query}}))
+            refused = json.loads(ws.recv(timeout=5))
+        assert (refused["id"], refused["type"]) == ("10", "error")
+        assert refused["payload"] == [{"message": "Subscription limit reached",
+                                       "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}]
+
+
 @pytest.mark.slow
 def test_sigterm_finishes_an_in_flight_write_before_exiting(tmp_path):
     bin_ = Path(sys.executable).parent / "certledger"
