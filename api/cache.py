@@ -6,8 +6,8 @@ had when it was computed, and served again for the same request bytes while the
 position is unchanged: no parsing, no resolvers, no store. Each response carries an
 ETag (a hash of its body); a GET whose If-None-Match matches gets 304 Not Modified.
 
-Only queries are kept (never mutations), only successful 200 answers without an
-internal error, and only up to a size; the oldest entries are dropped first.
+Only queries are kept (never mutations), only 200 answers without errors, and only up
+to a size; the oldest entries are dropped first.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class Cached:
     etag: bytes
 
 
-# Only query texts up to this size are kept: a cache key is the whole text.
+# Only query texts up to this size are cached (entries are keyed by a digest, but the
+# operation-type cache below keeps whole texts).
 MAX_CACHED_QUERY = 64 << 10
 
 
@@ -118,7 +119,9 @@ class ResponseCache:
         return digest.digest()
 
     def _cacheable(self, scope: Scope, body: bytes, entry: Cached) -> bool:
-        if entry.status != 200 or len(entry.body) > self.max_body or b"INTERNAL_SERVER_ERROR" in entry.body:
+        # Answers with errors are not kept: some depend on more than the read model (a
+        # recordedAsOf moment that has not come yet), and refusals are cheap to give again.
+        if entry.status != 200 or len(entry.body) > self.max_body or b'"errors":' in entry.body:
             return False
         parts = _request_parts(scope["method"], scope.get("query_string", b""), body)
         if parts is None or len(parts[0]) > MAX_CACHED_QUERY:

@@ -88,7 +88,7 @@ def _import(
             sbe_approved_on=_date(sbe_approved_on, "--sbe-approved-on"),
             reference=reference,
         )
-        store.catch_up()  # names and ids recorded in other years, as the rules look them up
+        store.sync()  # names and ids recorded in other years, as the rules look them up
         recorded = store.ledger.import_list(listing, recorded_by=recorded_by, dry_run=dry_run)
         store.sync()
     except (CertLedgerError, ValueError) as e:

@@ -121,10 +121,12 @@ async def record(info: Info, command: Callable[[str], Recorded], dry_run: bool) 
     """Run a ledger command as the authenticated editor; bring the read model up to it."""
     holder = info.context.holder
     assert holder is not None, "mutations are guarded by IsEditor"
-    await off_loop(info.context.store.catch_up)
+    # First the read model catches up (or the write is refused): the rules that look
+    # across school years (names and ids in other years) read it.
+    await off_loop(info.context.store.sync)
     recorded = await off_loop(command, holder.actor)
     if not dry_run and recorded.positions:
-        await off_loop(info.context.store.catch_up)
+        await off_loop(info.context.store.after_write)
     positions = recorded.positions or [0] * len(recorded.events)
     return DecisionRecorded(
         school_year=str(recorded.school_year), dry_run=recorded.dry_run, version=recorded.version,

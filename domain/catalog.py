@@ -400,9 +400,10 @@ class YearCatalog(Aggregate):
         standing = self._check_move(move)
         cert = standing.certification_id
         target = Placement.of(move.to_sector, move.to_pathway, cert)
-        for body in Body:  # the decision must follow the latest on both placements
+        for body in Body:
             self._check_order(standing.placement, body, decision)
-            self._check_order(target, body, decision)
+            if standing.holds(body):  # what moves must follow the latest decision on its target
+                self._check_order(target, body, decision)
         resolved = Move(cert, standing.sector, standing.pathway, move.to_sector, move.to_pathway)
         self._trigger_move(decision, resolved, standing.purposes, recorded_by, name=self.names[cert])
 

@@ -31,6 +31,7 @@ from domain.errors import (
     AlreadyRecordedError,
     ConcurrentChangeError,
     DecisionTooLargeError,
+    DocumentError,
     NameTakenError,
     UnknownSchoolYearError,
 )
@@ -329,6 +330,7 @@ class Ledger(Application[UUID]):
         for _, decision in decisions:
             decision.check_for(listing.school_year, today=self.today())
         catalog = self._catalog_or_open(listing.school_year, decisions[0][1], recorded_by)
+        self._check_rows_distinct(catalog, listing)
         unchanged = 0
         for body, decision in decisions:
             rows = list(listing.rows)
@@ -361,6 +363,20 @@ class Ledger(Application[UUID]):
                 )
         result = self._save(listing.school_year, [catalog], dry_run=dry_run)
         return replace(result, dry_run=dry_run, unchanged=unchanged, notes=list(listing.corrections))
+
+    def _check_rows_distinct(self, catalog: YearCatalog, listing: CertificationList) -> None:
+        """Refuse a list that names one placement twice, also under two names of one
+        certification (its former name and its current one, say)."""
+        seen: dict[str, ListedRow] = {}
+        for row in listing.rows:
+            key = self._listing_of(catalog, row).placement.key
+            first = seen.setdefault(key, row)
+            if first is not row:
+                raise DocumentError(
+                    f"{listing.document} line {row.line}: {row.certification!r} under {row.sector} / "
+                    f"{row.pathway} is listed twice (also on line {first.line}, as {first.certification!r}); "
+                    "nothing was recorded"
+                )
 
     def _check_same_reading(self, catalog: YearCatalog, listing: CertificationList, body: Body) -> None:
         """Refuse a document imported before whose reading now differs from the record

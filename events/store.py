@@ -145,12 +145,9 @@ class Store:
             return self.projector.catch_up()
         return self.projector.position
 
-    def catch_up(self) -> None:
-        """Bring the read model up to the log, or leave it to the follower if that fails.
-
-        Around a write: before it, so the rules that look across school years (names and
-        ids in other years) see every decision committed so far, by any process; after
-        it, so the writer reads its own write. The write itself is already durable."""
+    def after_write(self) -> None:
+        """Bring the read model up to a write just made (read-your-writes). The write is
+        already durable: if projecting fails now, the follower catches up later."""
         try:
             self.sync()
         except Exception:

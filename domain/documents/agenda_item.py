@@ -35,7 +35,7 @@ _MONTH_DATE = re.compile(
     r"December)\s+(\d{1,2}),\s*(\d{4})\b"
 )
 _ITEM = re.compile(
-    r"^[^\w\n]*([A-Z]{1,2})\.[^\S\n]+Approval of industry certifications\b(?P<title>.*)$",
+    r"^[^\w\n]*([A-Z]{1,2})\.\s+Approval of industry certifications\b(?P<title>.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 # PDFs print the dash of "2025-2026" as a hyphen or an en or em dash, spaced or not.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain.certification import certification_key
 from domain.errors import DocumentError, StatedCountMismatchError
 from domain.school_year import SchoolYear
 
@@ -56,15 +55,6 @@ class CertificationList:
                 f"{self.document} states {self.stated_count} industry certifications but "
                 f"its table reads as {len(self.rows)} rows; nothing was recorded"
             )
-        seen: dict[tuple[str, ...], int] = {}
-        for row in self.rows:
-            key = tuple(certification_key(v) for v in (row.sector, row.pathway, row.certification))
-            if key in seen:
-                raise DocumentError(
-                    f"{self.document} line {row.line}: {row.certification!r} under {row.sector} / "
-                    f"{row.pathway} is listed twice (also on line {seen[key]}); nothing was recorded"
-                )
-            seen[key] = row.line
 
     @property
     def sbe_reference(self) -> str:

@@ -99,3 +99,14 @@ def test_the_cache_reads_an_operations_type_within_the_token_limit_and_keeps_no_
     answer = live.http.post("/graphql", json={"query": padded})
     assert answer.json() == {"data": {"catalog": {"placementCount": 52}}}
     assert len(cache.entries) == 0
+
+
+def test_answers_with_errors_are_not_kept(live, seeded):
+    """Some refusals depend on more than the read model: a recordedAsOf moment still to
+    come is refused now and answered once it has passed, with no event in between."""
+    cache = _cache(live, seeded)
+    query = '{ catalog(schoolYear: "2025-2026", recordedAsOf: "2999-01-01T00:00:00Z") { placementCount } }'
+    for _ in range(2):
+        assert live.http.post("/graphql", json={"query": query}).json()["errors"][0]["extensions"]["code"] == \
+            "BAD_USER_INPUT"
+    assert len(cache.entries) == 0

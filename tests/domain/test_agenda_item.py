@@ -132,7 +132,8 @@ def test_a_table_of_swib_recognitions_without_a_readable_vote_date_is_refused(pr
         read(text, corrections=Corrections(), sha=hashlib.sha256(text.encode()).hexdigest())
 
 
-@pytest.mark.parametrize("filler", ["-\n", " \n", ". \n"], ids=["dashes", "blank", "dots"])
+@pytest.mark.parametrize("filler", ["-\n", " \n", ". \n", "J.\n", "J.\n \n"],
+                         ids=["dashes", "blank", "dots", "letters", "letters-and-blanks"])
 def test_a_document_of_many_short_punctuation_lines_is_refused_in_linear_time(filler):
     """Patterns anchored at each line must not run on across the lines after it: that
     made the reading time grow with the square of the line count (hours at 400,000)."""
@@ -165,3 +166,10 @@ def test_a_correction_whose_reason_could_not_stand_in_the_record_is_refused(reas
             f'pathway = "Logistics"\nrows = 1\nreason = {reason}\n')
     with pytest.raises(DocumentError, match=f"c.toml: pathway_label_shift #1: .*{message}"):
         Corrections.parse(text, "c.toml")
+
+
+def test_the_item_title_may_follow_its_letter_on_the_next_line():
+    """PDF text often breaks the line after the item letter."""
+    broken = TEXT.replace("J. Approval of industry", "J.\nApproval of industry", 1)
+    assert broken != TEXT
+    assert [r.as_tuple() for r in read(broken).rows] == expected_rows()  # the pinned corrections still apply

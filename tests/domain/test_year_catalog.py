@@ -222,6 +222,26 @@ def test_a_move_cannot_predate_the_latest_decision_on_the_placement_it_moves_to(
     catalog.move(Decision(Body.SBE, date(2025, 6, 2)), move, recorded_by="t", today=TODAY)
 
 
+def test_a_move_is_held_only_to_the_decisions_of_the_bodies_whose_purposes_it_moves():
+    catalog = approved_year()
+    uas = Listing(Placement.of(*UAS_PLACEMENT, "drone-x"), "Drone X")
+    aviation = Listing(Placement.of("Transportation & Logistics", "Aviation", "drone-x"), "Drone X")
+    catalog.approve(Decision(Body.SBE, date(2025, 4, 20)), [uas], recorded_by="t", today=TODAY)  # the SBE only
+    # The SWIB recognized Drone X under Aviation, then withdrew that on 2025-06-01.
+    catalog.record_swib_vote(Decision(Body.SWIB, date(2025, 5, 1)), [aviation], recognized=True, recorded_by="t",
+                             today=TODAY)
+    catalog.remove(Decision(Body.SWIB, date(2025, 6, 1)),
+                   Drop("drone-x", "x", "Transportation & Logistics", "Aviation"), recorded_by="t", today=TODAY)
+    # The move carries only the SBE's approval: the SWIB's later word on the target does not bind it.
+    catalog.move(Decision(Body.SBE, date(2025, 5, 15)),
+                 Move("drone-x", *UAS_PLACEMENT, "Transportation & Logistics", "Aviation"), recorded_by="t", today=TODAY)
+    [drone] = [s for s in catalog.listed() if s.certification_id == "drone-x"]
+    assert (drone.pathway, drone.approved, drone.recognized) == ("Aviation", True, False)
+
+
+UAS_PLACEMENT = ("Science, Technology, Engineering, & Mathematics", "Unmanned Aerial Systems")
+
+
 def test_a_carried_forward_move_keeps_the_spelling_on_record_whatever_the_caller_typed():
     catalog = approved_year()
     nxt = catalog.carry_forward(

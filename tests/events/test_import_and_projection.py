@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from domain.decision import Body, Decision
 from domain.errors import DocumentError, StatedCountMismatchError
 from domain.school_year import SchoolYear
 from events.importing import read_document
@@ -69,12 +70,27 @@ def test_a_hand_typed_tsv_with_the_fixture_columns_imports_the_same_list(store):
 def test_a_list_naming_one_placement_twice_is_refused_and_writes_nothing(store):
     # The same placement both recognized and not: two contradictory SWIB votes in one.
     text = EXPECTED_ROWS.read_text() + "Manufacturing\tWelding\tnccer welding level 1\tNo\n"
+    listing = read_document(text.encode(), name="list.tsv", school_year=SchoolYear(2025),
+                            swib_voted_on=date(2025, 2, 20))
     with pytest.raises(DocumentError, match=r"list.tsv line 54: 'nccer welding level 1' under Manufacturing / "
-                                            r"Welding is listed twice \(also on line 25\)"):
-        store.ledger.import_list(read_document(
-            text.encode(), name="list.tsv", school_year=SchoolYear(2025), swib_voted_on=date(2025, 2, 20),
-        ), recorded_by="test")
+                                            r"Welding is listed twice \(also on line 25, as 'NCCER Welding Level 1'\)"):
+        store.ledger.import_list(listing, recorded_by="test")
     assert event_count(store) == 0
+
+
+def test_a_list_naming_one_placement_under_a_former_and_a_current_name_is_refused(seeded):
+    before = event_count(seeded)
+    seeded.ledger.rename(SchoolYear(2025), Decision(Body.SBE, date(2025, 6, 1)), "faa-part-107", "Drone Pilot",
+                         recorded_by="test")
+    seeded.sync()
+    uas = "Science, Technology, Engineering, & Mathematics\tUnmanned Aerial Systems"
+    text = (f"industry_sector\tprogram_pathway\tcertification\tswib_recognized\n{uas}\tFAA Part 107\tYes\n"
+            f"{uas}\tDrone Pilot\tNo\n")
+    listing = read_document(text.encode(), name="2026.tsv", school_year=SchoolYear(2026),
+                            swib_voted_on=date(2026, 2, 19))
+    with pytest.raises(DocumentError, match=r"2026.tsv line 3: 'Drone Pilot' .* is listed twice \(also on line 2"):
+        seeded.ledger.import_list(listing, recorded_by="test")
+    assert event_count(seeded) == before + 1  # the rename only
 
 
 def test_a_tsv_without_its_decision_dates_is_refused(store):
