@@ -74,35 +74,30 @@ def test_the_standard_introspection_query_stays_within_the_limits(live):
     assert live.data(get_introspection_query())["__schema"]["queryType"]["name"] == "Query"
 
 
-def test_live_subscriptions_are_capped(seeded):
-    app = create_app(Settings(db="memory", max_subscriptions=2), store=seeded)
-    with LiveServer(app) as server:
+def first_refusal(seeded, settings: Settings, subscriptions: int) -> dict:
+    """Open that many subscriptions on one websocket; the first message back (a refusal)."""
+    with LiveServer(create_app(settings, store=seeded)) as server:
         url = server.url.replace("http://", "ws://") + "/graphql"
         with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=5) as ws:
             ws.send(json.dumps({"type": "connection_init"}))
             json.loads(ws.recv(timeout=5))
             query = 'subscription { catalogChanged(schoolYear: "2025-2026") { kind } }'
-            for op in ("1", "2", "3"):
-                ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": query}}))
-            refused = json.loads(ws.recv(timeout=5))
-        assert refused["id"] == "3"
-        assert refused["payload"]["errors"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+            for op in range(1, subscriptions + 1):
+                ws.send(json.dumps({"id": str(op), "type": "subscribe", "payload": {"query": query}}))
+            return json.loads(ws.recv(timeout=5))
+
+
+def test_live_subscriptions_are_capped(seeded):
+    refused = first_refusal(seeded, Settings(db="memory", max_subscriptions=2), 3)
+    assert refused["id"] == "3"
+    assert refused["payload"]["errors"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
 
 
 def test_the_cap_on_operations_per_websocket_answers_with_a_code(seeded):
-    app = create_app(Settings(db="memory"), store=seeded)
-    with LiveServer(app) as server:
-        url = server.url.replace("http://", "ws://") + "/graphql"
-        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=5) as ws:
-            ws.send(json.dumps({"type": "connection_init"}))
-            json.loads(ws.recv(timeout=5))
-            query = 'subscription { catalogChanged(schoolYear: "2025-2026") { kind } }'
-            for op in range(11):
-                ws.send(json.dumps({"id": str(op), "type": "subscribe", "payload": {"query": query}}))
-            refused = json.loads(ws.recv(timeout=5))
-        assert (refused["id"], refused["type"]) == ("10", "error")
-        assert refused["payload"] == [{"message": "Subscription limit reached",
-                                       "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}]
+    refused = first_refusal(seeded, Settings(db="memory"), 11)
+    assert (refused["id"], refused["type"]) == ("11", "error")
+    assert refused["payload"] == [{"message": "Subscription limit reached",
+                                   "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}]
 
 
 @pytest.mark.slow

@@ -96,25 +96,25 @@ def test_malformed_documents_are_refused_with_a_specific_message(mangle, message
         read(text, corrections=Corrections())
 
 
-def test_a_label_moved_two_rows_notes_every_row_whose_pathway_changes():
-    two_rows = Corrections.parse(
+def shifted_rows(pathway: str, rows: int, reason: str):
+    """The rows read with one label shift, and the lines whose pathway it changes."""
+    shift = Corrections.parse(
         '[[pathway_label_shift]]\nsector = "Transportation & Logistics"\n'
-        'pathway = "Collision Repair Technician - Non-Structural"\nrows = 2\nreason = "checked: two rows early"\n', "c")
+        f'pathway = "{pathway}"\nrows = {rows}\nreason = "{reason}"\n', "c")
     literal = {r.line: r for r in read(corrections=Corrections()).rows}
-    shifted = {r.line: r for r in read(corrections=two_rows).rows}
-    changed = sorted(line for line in literal if literal[line].pathway != shifted[line].pathway)
+    shifted = {r.line: r for r in read(corrections=shift).rows}
+    return shifted, sorted(line for line in literal if literal[line].pathway != shifted[line].pathway)
+
+
+def test_a_label_moved_two_rows_notes_every_row_whose_pathway_changes():
+    shifted, changed = shifted_rows("Collision Repair Technician - Non-Structural", 2, "checked: two rows early")
     assert len(changed) == 2
     assert all(shifted[line].note == "checked: two rows early" for line in changed)
     assert not any("two rows early" in shifted[line].note for line in shifted if line not in changed)
 
 
 def test_a_label_moved_up_notes_the_rows_it_now_heads():
-    up = Corrections.parse(
-        '[[pathway_label_shift]]\nsector = "Transportation & Logistics"\n'
-        'pathway = "Transportation Logistics"\nrows = -1\nreason = "checked: one row late"\n', "c")
-    literal = {r.line: r for r in read(corrections=Corrections()).rows}
-    shifted = {r.line: r for r in read(corrections=up).rows}
-    changed = [line for line in literal if literal[line].pathway != shifted[line].pathway]
+    shifted, changed = shifted_rows("Transportation Logistics", -1, "checked: one row late")
     assert len(changed) == 1 and shifted[changed[0]].pathway == "Transportation Logistics"
     assert shifted[changed[0]].note == "checked: one row late"
 
